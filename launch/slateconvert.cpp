@@ -1,0 +1,44 @@
+// slateconvert: the FINN-format generator and the converter to sharded HDF5.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "core/error.hpp"
+#include "launch/slateconvert_commands.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: slateconvert COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  synth    write a generated dataset in the published FINN.no format\n"
+    "           (data.npz, itemattr.npz, ind2val.json, truth.json)\n"
+    "  finn     convert the FINN.no files to sharded HDF5 with a manifest\n"
+    "  verify   prove that converted shards reproduce every source array exactly\n"
+    "  inspect  print a summary of a converted directory\n"
+    "\n"
+    "`slateconvert COMMAND --help` describes each command's options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  try {
+    // Each command sees its own name as argv[0].
+    if (command == "synth") return slatetrain::synth_command(argc - 1, argv + 1);
+    if (command == "finn") return slatetrain::finn_command(argc - 1, argv + 1);
+    if (command == "verify") return slatetrain::verify_command(argc - 1, argv + 1);
+    if (command == "inspect") return slatetrain::inspect_command(argc - 1, argv + 1);
+    std::fprintf(stderr, "slateconvert: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+    return 2;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "slateconvert %s: error: %s\n", command.c_str(), error.what());
+    return 1;
+  }
+}
