@@ -1,0 +1,9 @@
+# slateconvert: one dispatcher, one file per subcommand.
+add_executable(slateconvert
+  slateconvert.cpp
+  synth_command.cpp
+  finn_command.cpp
+  verify_command.cpp
+  inspect_command.cpp)
+target_link_libraries(slateconvert PRIVATE slatetrain_generator slatetrain_convert)
+install(TARGETS slateconvert RUNTIME DESTINATION bin)
