@@ -1,0 +1,472 @@
+#include "launch/run_config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace slatetrain {
+
+namespace {
+
+// One declared key: how to read it into the config, how to show its default.
+struct KeySpec {
+  std::string key;  // dotted path, e.g. "schedule.batch_users"
+  std::string type;
+  std::string meaning;
+  std::vector<std::string> choices;  // for string keys with a fixed set of values
+  std::function<void(RunConfig&, const YAML::Node&, const std::string& where)> read;
+  std::function<std::string(const RunConfig&)> show;
+};
+
+std::string where_of(const std::string& source, const YAML::Node& node) {
+  std::ostringstream out;
+  out << source;
+  if (node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
+  return out.str();
+}
+
+template <typename T>
+T read_scalar(const YAML::Node& node, const std::string& key, const std::string& where,
+              const char* type_name) {
+  if (!node.IsScalar()) RAISE(where << ": key '" << key << "' must be a " << type_name);
+  try {
+    return node.as<T>();
+  } catch (const YAML::Exception&) {
+    RAISE(where << ": key '" << key << "' must be a " << type_name << ", not '" << node.Scalar()
+                << "'");
+  }
+}
+
+template <typename T>
+std::string show_value(const T& value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+template <typename Integer>
+KeySpec int_key(const std::string& key, std::function<Integer&(RunConfig&)> member, int64_t min,
+                const std::string& meaning) {
+  KeySpec spec;
+  spec.key = key;
+  spec.type = "integer >= " + std::to_string(min);
+  spec.meaning = meaning;
+  spec.read = [key, member, min](RunConfig& config, const YAML::Node& node,
+                                 const std::string& where) {
+    const auto value = read_scalar<int64_t>(node, key, where, "integer");
+    if (value < min)
+      RAISE(where << ": key '" << key << "' must be >= " << min << ", not " << value);
+    member(config) = static_cast<Integer>(value);
+  };
+  spec.show = [member](const RunConfig& config) {
+    return show_value(member(const_cast<RunConfig&>(config)));
+  };
+  return spec;
+}
+
+KeySpec double_key(const std::string& key, std::function<double&(RunConfig&)> member, double min,
+                   const std::string& meaning) {
+  KeySpec spec;
+  spec.key = key;
+  spec.type = "number >= " + show_value(min);
+  spec.meaning = meaning;
+  spec.read = [key, member, min](RunConfig& config, const YAML::Node& node,
+                                 const std::string& where) {
+    const auto value = read_scalar<double>(node, key, where, "number");
+    if (!(value >= min)) {
+      RAISE(where << ": key '" << key << "' must be >= " << min << ", not " << value);
+    }
+    member(config) = value;
+  };
+  spec.show = [member](const RunConfig& config) {
+    return show_value(member(const_cast<RunConfig&>(config)));
+  };
+  return spec;
+}
+
+KeySpec bool_key(const std::string& key, std::function<bool&(RunConfig&)> member,
+                 const std::string& meaning) {
+  KeySpec spec;
+  spec.key = key;
+  spec.type = "true|false";
+  spec.meaning = meaning;
+  spec.read = [key, member](RunConfig& config, const YAML::Node& node, const std::string& where) {
+    member(config) = read_scalar<bool>(node, key, where, "boolean (true or false)");
+  };
+  spec.show = [member](const RunConfig& config) {
+    return std::string(member(const_cast<RunConfig&>(config)) ? "true" : "false");
+  };
+  return spec;
+}
+
+KeySpec string_key(const std::string& key, std::function<std::string&(RunConfig&)> member,
+                   std::vector<std::string> choices, const std::string& meaning) {
+  KeySpec spec;
+  spec.key = key;
+  spec.meaning = meaning;
+  spec.choices = choices;
+  if (choices.empty()) {
+    spec.type = "string";
+  } else {
+    for (const auto& choice : choices) spec.type += (spec.type.empty() ? "" : "|") + choice;
+  }
+  spec.read = [key, member, choices](RunConfig& config, const YAML::Node& node,
+                                     const std::string& where) {
+    const auto value = read_scalar<std::string>(node, key, where, "string");
+    if (!choices.empty() && std::find(choices.begin(), choices.end(), value) == choices.end()) {
+      std::string allowed;
+      for (const auto& choice : choices) allowed += (allowed.empty() ? "" : ", ") + choice;
+      RAISE(where << ": key '" << key << "' is '" << value
+                  << "', which is not one of: " << allowed);
+    }
+    member(config) = value;
+  };
+  spec.show = [member](const RunConfig& config) { return member(const_cast<RunConfig&>(config)); };
+  return spec;
+}
+
+std::vector<KeySpec> declared_keys() {
+  using C = RunConfig;
+  std::vector<KeySpec> keys;
+  keys.push_back(string_key(
+      "data.path", [](C& c) -> std::string& { return c.data.path; }, {},
+      "directory written by `slateconvert finn` (relative paths: from the working directory)"));
+  keys.push_back(string_key(
+      "run.dir", [](C& c) -> std::string& { return c.run.dir; }, {},
+      "run directory: checkpoints/, metrics.jsonl, config.yaml"));
+  keys.push_back(int_key<uint64_t>(
+      "run.seed", [](C& c) -> uint64_t& { return c.run.seed; }, 0,
+      "seed of initialisation, shuffling and negative sampling"));
+  keys.push_back(string_key(
+      "run.device", [](C& c) -> std::string& { return c.run.device; }, {"auto", "cpu", "cuda"},
+      "where the math runs: auto picks cuda when a GPU is visible"));
+  keys.push_back(int_key<int>(
+      "run.threads", [](C& c) -> int& { return c.run.threads; }, 0,
+      "CPU threads per rank (0: cores divided by the ranks on the node)"));
+  keys.push_back(string_key(
+      "model.kind", [](C& c) -> std::string& { return c.model.kind; }, {"gru"},
+      "user model: gru (Eide et al. 2022)"));
+  keys.push_back(int_key<int>(
+      "model.dim", [](C& c) -> int& { return c.model.dim; }, 1, "item vector and GRU state size"));
+  keys.push_back(bool_key(
+      "model.interaction_type_embedding",
+      [](C& c) -> bool& { return c.model.interaction_type_embedding; },
+      "add an embedding of the step's interaction type (search/rec) to the GRU input"));
+  keys.push_back(bool_key(
+      "model.update_every_step", [](C& c) -> bool& { return c.model.update_every_step; },
+      "advance the GRU on every real step instead of on clicks only"));
+  keys.push_back(double_key(
+      "model.init_scale", [](C& c) -> double& { return c.model.init_scale; }, 0,
+      "standard deviation of the initial item vectors"));
+  keys.push_back(string_key(
+      "loss.kind", [](C& c) -> std::string& { return c.loss.kind; }, {"slate", "sampled_softmax"},
+      "slate: softmax over the shown slate; sampled_softmax: click against uniform negatives"));
+  keys.push_back(int_key<int>(
+      "loss.negatives", [](C& c) -> int& { return c.loss.negatives; }, 1,
+      "negatives per step for sampled_softmax"));
+  keys.push_back(string_key(
+      "optimizer.dense.kind", [](C& c) -> std::string& { return c.dense_optimizer.kind; },
+      {"adam", "adamw"}, "optimizer of the replicated dense parameters"));
+  keys.push_back(double_key(
+      "optimizer.dense.learning_rate",
+      [](C& c) -> double& { return c.dense_optimizer.learning_rate; }, 0, "peak learning rate"));
+  keys.push_back(double_key(
+      "optimizer.dense.beta1", [](C& c) -> double& { return c.dense_optimizer.beta1; }, 0,
+      "Adam beta1"));
+  keys.push_back(double_key(
+      "optimizer.dense.beta2", [](C& c) -> double& { return c.dense_optimizer.beta2; }, 0,
+      "Adam beta2"));
+  keys.push_back(double_key(
+      "optimizer.dense.epsilon", [](C& c) -> double& { return c.dense_optimizer.epsilon; }, 0,
+      "Adam epsilon"));
+  keys.push_back(double_key(
+      "optimizer.dense.weight_decay",
+      [](C& c) -> double& { return c.dense_optimizer.weight_decay; }, 0,
+      "decoupled weight decay (adamw)"));
+  keys.push_back(string_key(
+      "optimizer.embedding.kind", [](C& c) -> std::string& { return c.embedding_optimizer.kind; },
+      {"adam", "adagrad"}, "row-wise optimizer of the sharded item table (lazy: touched rows)"));
+  keys.push_back(double_key(
+      "optimizer.embedding.learning_rate",
+      [](C& c) -> double& { return c.embedding_optimizer.learning_rate; }, 0,
+      "peak learning rate of the item table"));
+  keys.push_back(double_key(
+      "optimizer.embedding.beta1", [](C& c) -> double& { return c.embedding_optimizer.beta1; }, 0,
+      "Adam beta1"));
+  keys.push_back(double_key(
+      "optimizer.embedding.beta2", [](C& c) -> double& { return c.embedding_optimizer.beta2; }, 0,
+      "Adam beta2"));
+  keys.push_back(double_key(
+      "optimizer.embedding.epsilon", [](C& c) -> double& { return c.embedding_optimizer.epsilon; },
+      0, "Adam/Adagrad epsilon"));
+  keys.push_back(double_key(
+      "optimizer.embedding.initial_accumulator",
+      [](C& c) -> double& { return c.embedding_optimizer.initial_accumulator; }, 0,
+      "Adagrad's initial accumulator"));
+  keys.push_back(int_key<int>(
+      "schedule.epochs", [](C& c) -> int& { return c.schedule.epochs; }, 1,
+      "passes over the training users"));
+  keys.push_back(int_key<int64_t>(
+      "schedule.max_steps", [](C& c) -> int64_t& { return c.schedule.max_steps; }, 0,
+      "stop after this many steps (0: when the epochs end)"));
+  keys.push_back(int_key<int64_t>(
+      "schedule.batch_users", [](C& c) -> int64_t& { return c.schedule.batch_users; }, 1,
+      "users per batch per rank (the global batch is this times the ranks)"));
+  keys.push_back(int_key<int64_t>(
+      "schedule.warmup_steps", [](C& c) -> int64_t& { return c.schedule.warmup_steps; }, 0,
+      "linear learning-rate warm-up steps"));
+  keys.push_back(string_key(
+      "schedule.decay", [](C& c) -> std::string& { return c.schedule.decay; },
+      {"cosine", "linear", "constant"}, "learning-rate decay after the warm-up"));
+  keys.push_back(double_key(
+      "schedule.min_learning_rate_fraction",
+      [](C& c) -> double& { return c.schedule.min_learning_rate_fraction; }, 0,
+      "the decay's floor as a fraction of the peak"));
+  keys.push_back(double_key(
+      "schedule.gradient_clip", [](C& c) -> double& { return c.schedule.gradient_clip; }, 0,
+      "clip the global L2 norm of the dense gradients (0: off)"));
+  keys.push_back(int_key<int64_t>(
+      "evaluation.every_steps", [](C& c) -> int64_t& { return c.evaluation.every_steps; }, 0,
+      "validate every N steps (0: at the end only)"));
+  {
+    KeySpec spec;
+    spec.key = "evaluation.k";
+    spec.type = "list of integers >= 1";
+    spec.meaning = "cut-offs of the ranking metrics";
+    spec.read = [](RunConfig& config, const YAML::Node& node, const std::string& where) {
+      if (!node.IsSequence() || node.size() == 0) {
+        RAISE(where << ": key 'evaluation.k' must be a non-empty list of integers, e.g. [10, 20]");
+      }
+      config.evaluation.k.clear();
+      for (const auto& item : node) {
+        const auto value = read_scalar<int>(item, "evaluation.k", where, "integer");
+        if (value < 1) RAISE(where << ": key 'evaluation.k' values must be >= 1");
+        config.evaluation.k.push_back(value);
+      }
+      std::sort(config.evaluation.k.begin(), config.evaluation.k.end());
+    };
+    spec.show = [](const RunConfig& config) {
+      std::string out = "[";
+      for (size_t i = 0; i < config.evaluation.k.size(); ++i) {
+        out += (i ? ", " : "") + std::to_string(config.evaluation.k[i]);
+      }
+      return out + "]";
+    };
+    keys.push_back(spec);
+  }
+  keys.push_back(string_key(
+      "evaluation.metric", [](C& c) -> std::string& { return c.evaluation.metric; }, {},
+      "validation metric for early stopping and the best checkpoint (e.g. hitrate@20, loglik)"));
+  keys.push_back(int_key<int>(
+      "evaluation.patience", [](C& c) -> int& { return c.evaluation.patience; }, 0,
+      "validations without improvement before stopping (0: never stop early)"));
+  keys.push_back(int_key<int64_t>(
+      "evaluation.batch_users", [](C& c) -> int64_t& { return c.evaluation.batch_users; }, 1,
+      "users per evaluation batch per rank"));
+  keys.push_back(int_key<int64_t>(
+      "evaluation.max_users", [](C& c) -> int64_t& { return c.evaluation.max_users; }, 0,
+      "evaluate at most this many users per split (0: all)"));
+  keys.push_back(int_key<int64_t>(
+      "checkpoint.every_steps", [](C& c) -> int64_t& { return c.checkpoint.every_steps; }, 0,
+      "write a checkpoint every N steps (0: at the end and on SIGTERM/SIGUSR1 only)"));
+  keys.push_back(int_key<int>(
+      "checkpoint.keep", [](C& c) -> int& { return c.checkpoint.keep; }, 1,
+      "checkpoints kept (the newest ones)"));
+  keys.push_back(int_key<int64_t>(
+      "checkpoint.chunk_rows", [](C& c) -> int64_t& { return c.checkpoint.chunk_rows; }, 1,
+      "embedding rows collected to rank 0 per chunk"));
+  keys.push_back(double_key(
+      "logging.progress_seconds", [](C& c) -> double& { return c.logging.progress_seconds; }, 0,
+      "seconds between progress lines when not on a terminal"));
+  keys.push_back(int_key<int64_t>(
+      "logging.metrics_every_steps", [](C& c) -> int64_t& { return c.logging.metrics_every_steps; },
+      1, "training lines in metrics.jsonl every N steps"));
+  keys.push_back(int_key<int>(
+      "loader.prefetch_batches", [](C& c) -> int& { return c.loader.prefetch_batches; }, 1,
+      "batches decoded ahead by the loader thread"));
+  return keys;
+}
+
+}  // namespace
+
+namespace {
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      current[j] = std::min(
+          {previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+std::string suggestion(const std::string& key, const std::vector<KeySpec>& keys) {
+  std::string best;
+  size_t best_distance = 4;  // only close misspellings are worth suggesting
+  for (const auto& spec : keys) {
+    const size_t distance = edit_distance(key, spec.key);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = spec.key;
+    }
+  }
+  return best.empty() ? "" : " (did you mean '" + best + "'?)";
+}
+
+bool is_section_prefix(const std::string& path, const std::vector<KeySpec>& keys) {
+  for (const auto& spec : keys) {
+    if (spec.key.size() > path.size() && spec.key.compare(0, path.size(), path) == 0 &&
+        spec.key[path.size()] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Walks the user's tree; every leaf must be a declared key.
+void read_tree(const YAML::Node& node, const std::string& path, const std::string& source,
+               const std::vector<KeySpec>& keys, RunConfig& config) {
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) RAISE(where_of(source, entry.first) << ": keys must be names");
+    const std::string name = entry.first.Scalar();
+    const std::string key = path.empty() ? name : path + "." + name;
+    const auto spec = std::find_if(keys.begin(), keys.end(),
+                                   [&](const KeySpec& candidate) { return candidate.key == key; });
+    if (spec != keys.end()) {
+      spec->read(config, entry.second, where_of(source, entry.second));
+    } else if (is_section_prefix(key, keys)) {
+      if (!entry.second.IsMap()) {
+        RAISE(where_of(source, entry.second) << ": '" << key << "' is a section: give it keys");
+      }
+      read_tree(entry.second, key, source, keys, config);
+    } else {
+      RAISE(where_of(source, entry.first)
+            << ": unknown key '" << key << "'" << suggestion(key, keys));
+    }
+  }
+}
+
+// Applies "a.b.c=value" to the tree, creating maps as needed.
+void apply_override(YAML::Node& root, const std::string& assignment,
+                    const std::vector<KeySpec>& keys) {
+  const auto equals = assignment.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    RAISE("--set " << assignment << ": expected key=value, e.g. --set schedule.epochs=3");
+  }
+  const std::string key = assignment.substr(0, equals);
+  const std::string value = assignment.substr(equals + 1);
+  const bool declared =
+      std::any_of(keys.begin(), keys.end(), [&](const KeySpec& spec) { return spec.key == key; });
+  if (!declared)
+    RAISE("--set " << assignment << ": unknown key '" << key << "'" << suggestion(key, keys));
+  std::vector<std::string> parts;
+  std::stringstream stream(key);
+  for (std::string part; std::getline(stream, part, '.');) parts.push_back(part);
+  // yaml-cpp nodes are handles: walk by reassigning a copy of the handle.
+  std::vector<YAML::Node> chain{root};
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node child = chain.back()[parts[i]];
+    if (!child.IsDefined() || child.IsNull()) {
+      chain.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      child = chain.back()[parts[i]];
+    }
+    chain.push_back(child);
+  }
+  chain.back()[parts.back()] = YAML::Load(value);
+}
+
+std::string effective_yaml(const RunConfig& config, const std::vector<KeySpec>& keys) {
+  // Rebuild a nested tree from the declared keys' current values.
+  YAML::Node root(YAML::NodeType::Map);
+  for (const auto& spec : keys) {
+    std::vector<std::string> parts;
+    std::stringstream stream(spec.key);
+    for (std::string part; std::getline(stream, part, '.');) parts.push_back(part);
+    std::vector<YAML::Node> chain{root};
+    for (size_t i = 0; i + 1 < parts.size(); ++i) chain.push_back(chain.back()[parts[i]]);
+    chain.back()[parts.back()] = YAML::Load(spec.show(config));
+  }
+  YAML::Emitter out;
+  out << root;
+  return std::string(out.c_str()) + "\n";
+}
+
+void check_consistency(const RunConfig& config, const std::string& source) {
+  REQUIRE(!config.data.path.empty(), source << ": key 'data.path' is required (a directory "
+                                               "written by `slateconvert finn`)");
+  const std::string& metric = config.evaluation.metric;
+  bool known = metric == "loglik";
+  for (const char* name : {"hitrate@", "hits@", "ndcg@", "mrr@", "recall@", "coverage@"}) {
+    const std::string prefix = name;
+    if (metric.compare(0, prefix.size(), prefix) == 0) {
+      const int k = std::atoi(metric.c_str() + prefix.size());
+      known = std::find(config.evaluation.k.begin(), config.evaluation.k.end(), k) !=
+              config.evaluation.k.end();
+      if (!known) {
+        RAISE(source << ": key 'evaluation.metric' is '" << metric << "' but " << k
+                     << " is not in evaluation.k");
+      }
+    }
+  }
+  REQUIRE(known, source << ": key 'evaluation.metric' is '" << metric
+                        << "'; use loglik or one of hitrate@k, hits@k, ndcg@k, mrr@k, recall@k, "
+                           "coverage@k");
+}
+
+}  // namespace
+
+RunConfig parse_run_config(const std::string& yaml_text, const std::string& source_name,
+                           const std::vector<std::string>& overrides) {
+  const auto keys = declared_keys();
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& error) {
+    RAISE(source_name << ":" << error.mark.line + 1 << ": not valid YAML: " << error.msg);
+  }
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap()) RAISE(source_name << ": the configuration must be a map of sections");
+  RunConfig config;
+  read_tree(root, "", source_name, keys, config);
+  // Overrides are checked against the declared keys, then read like file values.
+  for (const auto& assignment : overrides) {
+    YAML::Node override_root(YAML::NodeType::Map);
+    apply_override(override_root, assignment, keys);
+    read_tree(override_root, "", "--set " + assignment, keys, config);
+  }
+  check_consistency(config, source_name);
+  config.yaml = effective_yaml(config, keys);
+  return config;
+}
+
+RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream file(path);
+  REQUIRE(file, path << ": cannot open the configuration file");
+  std::stringstream text;
+  text << file.rdbuf();
+  return parse_run_config(text.str(), path, overrides);
+}
+
+std::string describe_run_config_keys() {
+  const auto keys = declared_keys();
+  const RunConfig defaults;
+  std::ostringstream out;
+  for (const auto& spec : keys) {
+    out << "  " << spec.key << " (" << spec.type << ", default " << spec.show(defaults)
+        << ")\n      " << spec.meaning << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace slatetrain

@@ -1,0 +1,114 @@
+// The run configuration of `slatetrain`: a YAML file (configs/*.yaml) plus `--set key=value`
+// overrides. Every key is declared once in run_config.cpp with its type, default and meaning;
+// an unknown or mistyped key, or a bad value, is an error naming the key and the file line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace slatetrain {
+
+struct DataConfig {
+  std::string path;  // a directory written by `slateconvert finn`
+};
+
+struct RunSection {
+  std::string dir = "runs/default";  // checkpoints, metrics.jsonl, config.yaml
+  uint64_t seed = 1;
+  std::string device = "auto";  // auto | cpu | cuda
+  int threads = 0;              // CPU threads per rank for the math; 0: cores / local ranks
+};
+
+struct ModelConfig {
+  std::string kind = "gru";  // gru (transformer: later)
+  int dim = 32;              // item vector and GRU state size
+  bool interaction_type_embedding = true;
+  bool update_every_step = false;  // advance the GRU on every real step, not only clicks
+  double init_scale = 0.1;         // standard deviation of the initial item vectors
+};
+
+struct LossConfig {
+  std::string kind = "slate";  // slate | sampled_softmax
+  int negatives = 64;          // sampled_softmax: uniform negatives per step
+};
+
+struct DenseOptimizerConfig {
+  std::string kind = "adamw";  // adam | adamw
+  double learning_rate = 3e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double epsilon = 1e-8;
+  double weight_decay = 0.0;
+};
+
+struct EmbeddingOptimizerConfig {
+  std::string kind = "adam";  // adam (lazy, row-wise) | adagrad
+  double learning_rate = 1e-2;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double epsilon = 1e-8;
+  double initial_accumulator = 0.1;  // adagrad
+};
+
+struct ScheduleConfig {
+  int epochs = 1;
+  int64_t max_steps = 0;      // 0: as many as the epochs take
+  int64_t batch_users = 256;  // per rank
+  int64_t warmup_steps = 0;
+  std::string decay = "cosine";  // cosine | linear | constant
+  double min_learning_rate_fraction = 0.1;
+  double gradient_clip = 0.0;  // global L2 norm over dense gradients; 0: off
+};
+
+struct EvaluationConfig {
+  int64_t every_steps = 0;            // validation every N steps; 0: only at the end
+  std::vector<int> k = {10, 20};      // cut-offs for the ranking metrics
+  std::string metric = "hitrate@20";  // early stopping metric on validation (higher is better)
+  int patience = 0;                   // validations without improvement before stopping; 0: off
+  int64_t batch_users = 512;          // per rank
+  int64_t max_users = 0;              // cap on evaluated users per split (0: all)
+};
+
+struct CheckpointConfig {
+  int64_t every_steps = 0;  // 0: only at the end (and on SIGTERM/SIGUSR1)
+  int keep = 3;
+  int64_t chunk_rows = 65536;  // embedding rows per chunk when collecting to rank 0
+};
+
+struct LoggingConfig {
+  double progress_seconds = 10.0;  // periodic progress lines when not on a terminal
+  int64_t metrics_every_steps = 50;
+};
+
+struct LoaderConfig {
+  int prefetch_batches = 4;
+};
+
+struct RunConfig {
+  DataConfig data;
+  RunSection run;
+  ModelConfig model;
+  LossConfig loss;
+  DenseOptimizerConfig dense_optimizer;
+  EmbeddingOptimizerConfig embedding_optimizer;
+  ScheduleConfig schedule;
+  EvaluationConfig evaluation;
+  CheckpointConfig checkpoint;
+  LoggingConfig logging;
+  LoaderConfig loader;
+
+  // The effective configuration as YAML (defaults filled in, overrides applied): stored in the
+  // run directory and in every checkpoint.
+  std::string yaml;
+};
+
+// Reads `path`, applies `overrides` ("section.key=value"), validates every key and value.
+RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides);
+// The same from YAML text (tests); `source_name` is used in messages.
+RunConfig parse_run_config(const std::string& yaml_text, const std::string& source_name,
+                           const std::vector<std::string>& overrides);
+// Every key with its type, default and meaning, one per line (for --help).
+std::string describe_run_config_keys();
+
+}  // namespace slatetrain
