@@ -1,0 +1,89 @@
+// One checkpoint: a single HDF5 file written by rank 0 (DESIGN.md section 6).
+//
+//   /                      attributes: schema_version, complete (written last), step, epoch,
+//                          batches_into_epoch, world_size, seed, rng_state[4], config (YAML)
+//   /dense/parameters      float32 [P]   the flat dense parameter buffer
+//   /dense/<state>         float32 [P]   optimizer state (first_moment, second_moment)
+//   /dense                 attribute step (the dense optimizer's step count)
+//   /embedding/rows        float32 [I, D] item vectors in global item order
+//   /embedding/<state>     float32 [I, D] row optimizer state, same order
+//   /embedding             attribute step (the row optimizer's step count)
+//   /evaluation            attributes best_metric, best_step, validations_without_improvement
+//
+// Every dataset is chunked with the Fletcher-32 filter, so a flipped byte is found on read;
+// `complete` is set only after everything else, so a torn write is never taken for a checkpoint.
+// The embedding is written and read in row chunks: nobody needs the whole table in memory.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace slatetrain {
+
+struct CheckpointHeader {
+  int64_t step = 0;
+  int64_t epoch = 0;
+  int64_t batches_into_epoch = 0;
+  int64_t world_size = 1;
+  uint64_t seed = 0;
+  std::array<uint64_t, 4> rng_state{};
+  std::string config_yaml;
+  int64_t dense_step = 0;
+  int64_t embedding_step = 0;
+  double best_metric = 0;
+  int64_t best_step = -1;
+  int64_t validations_without_improvement = 0;
+};
+
+class CheckpointFileWriter {
+ public:
+  // Creates `path` (truncating) for a table of num_items x dim with the named row states.
+  CheckpointFileWriter(const std::string& path, int64_t num_items, int64_t dim,
+                       const std::vector<std::string>& embedding_states);
+  ~CheckpointFileWriter();
+  CheckpointFileWriter(const CheckpointFileWriter&) = delete;
+  CheckpointFileWriter& operator=(const CheckpointFileWriter&) = delete;
+
+  // name: "parameters", "first_moment", ...
+  void write_dense(const std::string& name, const std::vector<float>& values);
+  // rows [count, dim] starting at global item `first_item`; dataset "rows" or a state name.
+  void write_embedding_rows(const std::string& dataset, int64_t first_item, int64_t count,
+                            const float* rows);
+  // Writes the header attributes and the `complete` mark, then closes the file.
+  void finish(const CheckpointHeader& header);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+class CheckpointFileReader {
+ public:
+  // Opens and validates: schema version, `complete`, table shape. Errors name the file.
+  explicit CheckpointFileReader(const std::string& path);
+  ~CheckpointFileReader();
+  CheckpointFileReader(const CheckpointFileReader&) = delete;
+  CheckpointFileReader& operator=(const CheckpointFileReader&) = delete;
+
+  const CheckpointHeader& header() const;
+  int64_t num_items() const;
+  int64_t dim() const;
+  std::vector<std::string> dense_names() const;
+  std::vector<std::string> embedding_states() const;
+  std::vector<float> read_dense(const std::string& name) const;
+  // Reads rows [first_item, first_item + count) of a dataset into rows [count, dim].
+  void read_embedding_rows(const std::string& dataset, int64_t first_item, int64_t count,
+                           float* rows) const;
+  const std::string& path() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace slatetrain
