@@ -1,0 +1,221 @@
+#include "data/manifest.hpp"
+
+#include <cstdio>
+#include <fstream>
+
+#include "core/error.hpp"
+#include "data/finn_format.hpp"
+
+namespace slatetrain {
+
+namespace {
+
+using nlohmann::json;
+
+// Reads json[key] as T, with an error naming the manifest and the key path.
+template <typename T>
+T required(const json& object, const std::string& key, const std::string& where) {
+  REQUIRE(object.is_object(), where << ": expected an object holding '" << key << "'");
+  const auto found = object.find(key);
+  REQUIRE(found != object.end(), where << ": missing key '" << key << "'");
+  try {
+    return found->get<T>();
+  } catch (const json::exception& error) {
+    RAISE(where << ": key '" << key << "' has the wrong type: " << error.what());
+  }
+}
+
+const json& required_object(const json& object, const std::string& key, const std::string& where) {
+  REQUIRE(object.is_object() && object.contains(key) && object.at(key).is_object(),
+          where << ": missing object '" << key << "'");
+  return object.at(key);
+}
+
+}  // namespace
+
+int64_t AnomalyReport::total() const {
+  int64_t sum = 0;
+  for (const auto& [kind, count] : counts) sum += count;
+  return sum;
+}
+
+std::string shard_file_name(int shard_index, int shard_count) {
+  char name[64];
+  std::snprintf(name, sizeof name, "shard-%05d-of-%05d.h5", shard_index, shard_count);
+  return name;
+}
+
+std::string Manifest::shard_path(const std::string& directory, size_t index) const {
+  REQUIRE(index < shards.size(),
+          "shard " << index << " requested but the manifest lists " << shards.size());
+  return directory + "/" + shards[index].file;
+}
+
+std::string Manifest::items_path(const std::string& directory) const {
+  return directory + "/" + items_file.file;
+}
+
+json Manifest::to_json() const {
+  json out;
+  out["schema_version"] = schema_version;
+  out["format"] = format;
+  out["dataset"] = dataset;
+  out["num_users"] = num_users;
+  out["num_items"] = num_items;
+  out["num_item_groups"] = num_item_groups;
+  out["num_stored_steps"] = num_stored_steps;
+  out["num_interactions"] = num_interactions;
+  out["num_slate_items"] = num_slate_items;
+  out["max_steps"] = max_steps;
+  out["slate_slots"] = slate_slots;
+  out["ids"] = {{"pad", finn::kPadId},
+                {"noclick", finn::kNoClickId},
+                {"unknown", finn::kUnknownId},
+                {"first_item", finn::kFirstItemId}};
+  out["split"] = {
+      {"seed", split.seed},
+      {"valid_fraction", split.valid_fraction},
+      {"test_fraction", split.test_fraction},
+      {"t_testsplit", split.t_testsplit},
+      {"users",
+       {{"train", split.train_users}, {"valid", split.valid_users}, {"test", split.test_users}}}};
+  out["slate_length_histogram"] = slate_length_histogram;
+  out["ind2val"] = ind2val;
+  json files = json::object();
+  for (const auto& file : source.files)
+    files[file.name] = {{"bytes", file.bytes}, {"sha256", file.sha256}};
+  out["source"] = {
+      {"int_dtype", source.int_dtype}, {"compressed", source.compressed}, {"files", files}};
+  json anomaly_json = json::object();
+  for (const auto& [kind, count] : anomalies.counts) anomaly_json[kind] = count;
+  anomaly_json["examples"] = anomalies.examples;
+  out["anomalies"] = anomaly_json;
+  out["items_file"] = {
+      {"file", items_file.file}, {"bytes", items_file.bytes}, {"crc32", items_file.crc32}};
+  json shard_list = json::array();
+  for (const auto& shard : shards) {
+    shard_list.push_back({{"file", shard.file},
+                          {"first_row", shard.first_row},
+                          {"users", shard.users},
+                          {"steps", shard.steps},
+                          {"slate_items", shard.slate_items},
+                          {"bytes", shard.bytes},
+                          {"crc32", shard.crc32}});
+  }
+  out["shards"] = shard_list;
+  out["created_by"] = created_by;
+  return out;
+}
+
+Manifest Manifest::from_json(const json& in, const std::string& where) {
+  Manifest manifest;
+  manifest.schema_version = required<int>(in, "schema_version", where);
+  REQUIRE(manifest.schema_version == kManifestSchemaVersion,
+          where << ": schema_version " << manifest.schema_version << " is not supported (expected "
+                << kManifestSchemaVersion << "); convert the data again");
+  manifest.format = required<std::string>(in, "format", where);
+  manifest.dataset = required<std::string>(in, "dataset", where);
+  manifest.num_users = required<int64_t>(in, "num_users", where);
+  manifest.num_items = required<int64_t>(in, "num_items", where);
+  manifest.num_item_groups = required<int64_t>(in, "num_item_groups", where);
+  manifest.num_stored_steps = required<int64_t>(in, "num_stored_steps", where);
+  manifest.num_interactions = required<int64_t>(in, "num_interactions", where);
+  manifest.num_slate_items = required<int64_t>(in, "num_slate_items", where);
+  manifest.max_steps = required<int>(in, "max_steps", where);
+  manifest.slate_slots = required<int>(in, "slate_slots", where);
+
+  const json& ids = required_object(in, "ids", where);
+  REQUIRE(required<int64_t>(ids, "pad", where + " ids") == finn::kPadId &&
+              required<int64_t>(ids, "noclick", where + " ids") == finn::kNoClickId &&
+              required<int64_t>(ids, "unknown", where + " ids") == finn::kUnknownId &&
+              required<int64_t>(ids, "first_item", where + " ids") == finn::kFirstItemId,
+          where << ": 'ids' differ from the FINN conventions 0 pad, 1 noclick, 2 unknown, 3 first");
+
+  const json& split = required_object(in, "split", where);
+  const std::string split_where = where + " split";
+  manifest.split.seed = required<uint64_t>(split, "seed", split_where);
+  manifest.split.valid_fraction = required<double>(split, "valid_fraction", split_where);
+  manifest.split.test_fraction = required<double>(split, "test_fraction", split_where);
+  manifest.split.t_testsplit = required<int>(split, "t_testsplit", split_where);
+  const json& users = required_object(split, "users", split_where);
+  manifest.split.train_users = required<int64_t>(users, "train", split_where + " users");
+  manifest.split.valid_users = required<int64_t>(users, "valid", split_where + " users");
+  manifest.split.test_users = required<int64_t>(users, "test", split_where + " users");
+
+  manifest.slate_length_histogram =
+      required<std::vector<int64_t>>(in, "slate_length_histogram", where);
+  manifest.ind2val = required_object(in, "ind2val", where);
+
+  const json& source = required_object(in, "source", where);
+  manifest.source.int_dtype = required<std::string>(source, "int_dtype", where + " source");
+  manifest.source.compressed = required<bool>(source, "compressed", where + " source");
+  for (const auto& [name, file] : required_object(source, "files", where + " source").items()) {
+    const std::string file_where = where + " source files " + name;
+    manifest.source.files.push_back({name, required<int64_t>(file, "bytes", file_where),
+                                     required<std::string>(file, "sha256", file_where)});
+  }
+
+  for (const auto& [kind, value] : required_object(in, "anomalies", where).items()) {
+    if (kind == "examples") {
+      manifest.anomalies.examples = value;
+    } else {
+      REQUIRE(value.is_number_integer(), where << ": anomalies '" << kind << "' is not a count");
+      manifest.anomalies.counts[kind] = value.get<int64_t>();
+    }
+  }
+
+  const json& items = required_object(in, "items_file", where);
+  manifest.items_file.file = required<std::string>(items, "file", where + " items_file");
+  manifest.items_file.bytes = required<int64_t>(items, "bytes", where + " items_file");
+  manifest.items_file.crc32 = required<std::string>(items, "crc32", where + " items_file");
+
+  const auto shards = in.find("shards");
+  REQUIRE(shards != in.end() && shards->is_array() && !shards->empty(),
+          where << ": 'shards' must be a non-empty list");
+  int64_t next_row = 0;
+  for (size_t i = 0; i < shards->size(); ++i) {
+    const json& shard = (*shards)[i];
+    const std::string shard_where = where + " shards[" + std::to_string(i) + "]";
+    ShardInfo info;
+    info.file = required<std::string>(shard, "file", shard_where);
+    info.first_row = required<int64_t>(shard, "first_row", shard_where);
+    info.users = required<int64_t>(shard, "users", shard_where);
+    info.steps = required<int64_t>(shard, "steps", shard_where);
+    info.slate_items = required<int64_t>(shard, "slate_items", shard_where);
+    info.bytes = required<int64_t>(shard, "bytes", shard_where);
+    info.crc32 = required<std::string>(shard, "crc32", shard_where);
+    REQUIRE(info.first_row == next_row, shard_where << ": first_row " << info.first_row
+                                                    << " does not follow the previous shard ("
+                                                    << next_row << ")");
+    next_row += info.users;
+    manifest.shards.push_back(info);
+  }
+  REQUIRE(next_row == manifest.num_users, where << ": the shards hold " << next_row
+                                                << " users, num_users is " << manifest.num_users);
+  manifest.created_by = in.value("created_by", "");
+  return manifest;
+}
+
+Manifest Manifest::load(const std::string& directory) {
+  const std::string path = directory + "/" + kManifestFile;
+  std::ifstream file(path);
+  REQUIRE(file, path << ": cannot open the manifest (is '" << directory
+                     << "' a directory written by slateconvert finn?)");
+  json in;
+  try {
+    file >> in;
+  } catch (const json::exception& error) {
+    RAISE(path << ": not valid JSON: " << error.what());
+  }
+  return from_json(in, path);
+}
+
+void Manifest::save(const std::string& path) const {
+  std::ofstream file(path, std::ios::trunc);
+  REQUIRE(file, path << ": cannot write the manifest");
+  file << to_json().dump(2) << "\n";
+  file.flush();
+  REQUIRE(file, path << ": writing the manifest failed");
+}
+
+}  // namespace slatetrain
