@@ -1,0 +1,311 @@
+#include "data/slate_loader.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "core/error.hpp"
+#include "data/hdf5_library_mutex.hpp"
+#include "data/shard_reader.hpp"
+#include "data/split.hpp"
+
+namespace slatetrain {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+Split split_of_phase(LoaderPhase phase) {
+  return phase == LoaderPhase::kValid ? Split::kValid : Split::kTest;
+}
+
+}  // namespace
+
+SlateLoader::SlateLoader(const LoaderOptions& options, Communicator* communicator)
+    : options_(options) {
+  rank_ = options.rank;
+  world_size_ = options.world_size;
+  if (communicator != nullptr) {
+    const bool options_unset = options.rank == 0 && options.world_size == 1;
+    REQUIRE(options_unset || (options.rank == communicator->rank() &&
+                              options.world_size == communicator->world_size()),
+            "loader options say rank " << options.rank << " of " << options.world_size
+                                       << " but the communicator is rank " << communicator->rank()
+                                       << " of " << communicator->world_size());
+    rank_ = communicator->rank();
+    world_size_ = communicator->world_size();
+  }
+  REQUIRE(world_size_ > 0 && rank_ >= 0 && rank_ < world_size_,
+          "loader rank " << rank_ << " outside a world of " << world_size_);
+  REQUIRE(options.batch_users > 0, "batch_users must be positive, not " << options.batch_users);
+  REQUIRE(options.prefetch_batches > 0,
+          "prefetch_batches must be positive, not " << options.prefetch_batches);
+
+  manifest_ = Manifest::load(options.directory);
+  decoder_ = std::make_unique<BatchDecoder>(options.phase, manifest_.max_steps,
+                                            manifest_.slate_slots, manifest_.split.t_testsplit);
+  readers_.resize(manifest_.shards.size());
+
+  std::vector<int64_t> shard_first_rows{0};
+  for (size_t i = 0; i < manifest_.shards.size(); ++i) {
+    const ShardInfo& shard = manifest_.shards[i];
+    REQUIRE(shard.first_row == shard_first_rows.back(),
+            options.directory << "/manifest.json: shard " << shard.file << " starts at row "
+                              << shard.first_row << ", expected " << shard_first_rows.back());
+    shard_first_rows.push_back(shard.first_row + shard.users);
+  }
+  REQUIRE(shard_first_rows.back() == manifest_.num_users,
+          options.directory << "/manifest.json: shards hold " << shard_first_rows.back()
+                            << " users, num_users is " << manifest_.num_users);
+
+  std::vector<int64_t> phase_rows;
+  if (options.phase == LoaderPhase::kTrain) {
+    phase_rows.resize(static_cast<size_t>(manifest_.num_users));
+    for (int64_t row = 0; row < manifest_.num_users; ++row)
+      phase_rows[static_cast<size_t>(row)] = row;
+  } else {
+    // The split column of every shard, read once; no thread runs yet, but another loader's
+    // may, hence the lock.
+    const auto wanted = static_cast<uint8_t>(split_of_phase(options.phase));
+    for (size_t i = 0; i < manifest_.shards.size(); ++i) {
+      std::vector<uint8_t> splits;
+      {
+        std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+        splits = reader(static_cast<int>(i)).read_splits();
+      }
+      REQUIRE(static_cast<int64_t>(splits.size()) == manifest_.shards[i].users,
+              manifest_.shard_path(options.directory, i)
+                  << ": /users/split has " << splits.size() << " entries, the manifest says "
+                  << manifest_.shards[i].users << " users");
+      for (size_t u = 0; u < splits.size(); ++u)
+        if (splits[u] == wanted)
+          phase_rows.push_back(manifest_.shards[i].first_row + static_cast<int64_t>(u));
+    }
+    const int64_t expected = options.phase == LoaderPhase::kValid ? manifest_.split.valid_users
+                                                                  : manifest_.split.test_users;
+    REQUIRE(static_cast<int64_t>(phase_rows.size()) == expected,
+            options.directory << ": the shards' split columns hold " << phase_rows.size() << " "
+                              << loader_phase_name(options.phase) << " users, the manifest says "
+                              << expected);
+  }
+  order_ = std::make_unique<UserOrder>(std::move(phase_rows), std::move(shard_first_rows),
+                                       options.order);
+  users_on_this_rank_ = order_->users_on_rank(rank_, world_size_);
+
+  // Every rank computes the same count from the same manifest; the maximum over ranks makes
+  // sure of it even if their views differed.
+  const int64_t max_users = order_->max_users_per_rank(world_size_);
+  batches_per_epoch_ = (max_users + options.batch_users - 1) / options.batch_users;
+  if (communicator != nullptr)
+    batches_per_epoch_ = communicator->allreduce_value<int64_t>(batches_per_epoch_, ReduceOp::kMax);
+}
+
+SlateLoader::~SlateLoader() {
+  stop_thread();
+  std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+  readers_.clear();
+}
+
+ShardReader& SlateLoader::reader(int shard) {
+  auto& slot = readers_[static_cast<size_t>(shard)];
+  if (!slot) {
+    const std::string path = manifest_.shard_path(options_.directory, static_cast<size_t>(shard));
+    slot = std::make_unique<ShardReader>(path);
+    const ShardInfo& info = manifest_.shards[static_cast<size_t>(shard)];
+    REQUIRE(slot->first_row() == info.first_row && slot->num_users() == info.users,
+            path << ": holds rows [" << slot->first_row() << ", "
+                 << slot->first_row() + slot->num_users() << "), the manifest says ["
+                 << info.first_row << ", " << info.first_row + info.users << ")");
+  }
+  return *slot;
+}
+
+void SlateLoader::stop_thread() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SlateLoader::start_epoch(int64_t epoch, int64_t skip_batches) {
+  REQUIRE(epoch >= 0, "epoch must be non-negative, not " << epoch);
+  REQUIRE(skip_batches >= 0 && skip_batches <= batches_per_epoch_,
+          "cannot skip " << skip_batches << " batches of an epoch of " << batches_per_epoch_);
+  stop_thread();
+
+  EpochWork work;
+  work.windows = order_->plan_epoch(options_.seed, epoch, options_.shuffle, rank_, world_size_);
+  work.skip_users = skip_batches * options_.batch_users;
+  work.batches = batches_per_epoch_ - skip_batches;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Batches decoded for the previous epoch are not delivered; keep their buffers.
+    while (!ready_.empty()) {
+      free_.push_back(std::move(ready_.front()));
+      ready_.pop_front();
+    }
+    stop_ = false;
+    error_.clear();
+    epoch_started_ = true;
+    delivered_ = skip_batches;
+  }
+  thread_ = std::thread(&SlateLoader::run_thread, this, std::move(work));
+}
+
+bool SlateLoader::next(SlateBatch& batch) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  REQUIRE(epoch_started_, "SlateLoader::next called before start_epoch");
+  if (delivered_ >= batches_per_epoch_) return false;
+  const auto wait_start = std::chrono::steady_clock::now();
+  changed_.wait(lock, [&] { return !ready_.empty() || !error_.empty(); });
+  stats_.wait_seconds += seconds_since(wait_start);
+  if (ready_.empty()) throw Error(error_);
+
+  std::swap(batch, ready_.front());
+  free_.push_back(std::move(ready_.front()));
+  ready_.pop_front();
+  ++delivered_;
+  ++stats_.batches;
+  stats_.users += batch.valid_users;
+  stats_.steps += batch.real_steps;
+  stats_.masked_steps += batch.masked_steps;
+  lock.unlock();
+  changed_.notify_all();
+  return true;
+}
+
+SlateLoader::Stats SlateLoader::stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stats_;
+}
+
+void SlateLoader::run_thread(EpochWork work) {
+  try {
+    produce(work);
+  } catch (const std::exception& error) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      error_ = std::string("loader (rank ") + std::to_string(rank_) + ", " +
+               loader_phase_name(options_.phase) + "): " + error.what();
+    }
+    changed_.notify_all();
+  }
+}
+
+void SlateLoader::take_free_batch(SlateBatch& batch) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!free_.empty()) {
+    batch = std::move(free_.back());
+    free_.pop_back();
+  }
+}
+
+bool SlateLoader::push(SlateBatch& batch, double& waited_seconds) {
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] {
+    return stop_ || static_cast<int64_t>(ready_.size()) < options_.prefetch_batches;
+  });
+  waited_seconds += seconds_since(start);
+  if (stop_) return false;
+  ready_.push_back(std::move(batch));
+  lock.unlock();
+  changed_.notify_all();
+  return true;
+}
+
+void SlateLoader::read_window(const UserWindow& window, std::vector<UserBlock>& blocks,
+                              std::string& current_file) {
+  const auto start = std::chrono::steady_clock::now();
+  blocks.resize(window.reads.size());
+  {
+    std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+    for (size_t i = 0; i < window.reads.size(); ++i) {
+      const RowRange& range = window.reads[i];
+      current_file = manifest_.shard_path(options_.directory, static_cast<size_t>(range.shard));
+      ShardReader& shard = reader(range.shard);
+      blocks[i] =
+          shard.read_users(range.begin_row - shard.first_row(), range.end_row - shard.first_row());
+      REQUIRE(blocks[i].num_users() == range.end_row - range.begin_row &&
+                  blocks[i].row.front() == range.begin_row,
+              "reading rows [" << range.begin_row << ", " << range.end_row << ") gave "
+                               << blocks[i].num_users() << " users from row "
+                               << (blocks[i].row.empty() ? -1 : blocks[i].row.front()));
+    }
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  stats_.read_seconds += seconds_since(start);
+}
+
+void SlateLoader::produce(const EpochWork& work) {
+  std::string current_file = options_.directory;
+  try {
+    SlateBatch batch;
+    int64_t produced = 0;
+    auto fresh_batch = [&] {
+      take_free_batch(batch);
+      decoder_->reset(batch, options_.batch_users);
+    };
+    fresh_batch();
+
+    std::vector<UserBlock> blocks;
+    int64_t skip = work.skip_users;
+    for (const UserWindow& window : work.windows) {
+      const auto window_users = static_cast<int64_t>(window.rows.size());
+      if (skip >= window_users) {
+        skip -= window_users;
+        continue;
+      }
+      read_window(window, blocks, current_file);
+      const auto decode_start = std::chrono::steady_clock::now();
+      double waited_seconds = 0;  // blocked on a full queue: not decoding
+      for (size_t i = static_cast<size_t>(skip); i < window.rows.size(); ++i) {
+        const int64_t row = window.rows[i];
+        // The read covering this row: the last one starting at or before it.
+        const auto after =
+            std::upper_bound(window.reads.begin(), window.reads.end(), row,
+                             [](int64_t r, const RowRange& range) { return r < range.begin_row; });
+        const auto read = static_cast<size_t>(after - window.reads.begin()) - 1;
+        const RowRange& range = window.reads[read];
+        current_file = manifest_.shard_path(options_.directory, static_cast<size_t>(range.shard));
+        const int64_t user = row - range.begin_row;
+        REQUIRE(row < range.end_row && blocks[read].row[static_cast<size_t>(user)] == row,
+                "user row " << row << " is not where the read of rows [" << range.begin_row << ", "
+                            << range.end_row << ") put it");
+        decoder_->append_user(blocks[read], user, batch);
+        if (batch.valid_users == batch.batch_users) {
+          if (!push(batch, waited_seconds)) return;
+          ++produced;
+          fresh_batch();
+        }
+      }
+      skip = 0;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stats_.decode_seconds += seconds_since(decode_start) - waited_seconds;
+      }
+    }
+    // The last partial batch, then empty ones up to the count every rank yields.
+    double waited_seconds = 0;
+    if (batch.valid_users > 0) {
+      if (!push(batch, waited_seconds)) return;
+      ++produced;
+      fresh_batch();
+    }
+    REQUIRE(produced <= work.batches,
+            "this rank has " << produced << " batches, more than the agreed " << work.batches);
+    while (produced < work.batches) {
+      if (!push(batch, waited_seconds)) return;
+      ++produced;
+      fresh_batch();
+    }
+  } catch (const std::exception& error) {
+    throw Error(current_file + ": " + error.what());
+  }
+}
+
+}  // namespace slatetrain
