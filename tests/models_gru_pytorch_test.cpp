@@ -1,0 +1,167 @@
+// The GRU slate model's loss, held-out loss, user vectors and every gradient against PyTorch
+// (tests/fixtures/make_gru_fixtures.py wrote the reference on the same weights and batch).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/cpu_backend.hpp"
+#include "data/split.hpp"
+#include "models/gru_slate_model.hpp"
+#include "models/model_inputs.hpp"
+#include "tests/models_test_support.hpp"
+
+namespace slatetrain {
+namespace {
+
+using nlohmann::json;
+using testing::all_near;
+
+constexpr double kTolerance = 1e-5;
+
+json load_fixture(const std::string& name) {
+  const std::string path = std::string(SLATETRAIN_TEST_DATA) + "/gru/" + name + ".json";
+  std::ifstream file(path);
+  if (!file) throw std::runtime_error("cannot open fixture " + path);
+  return json::parse(file);
+}
+
+template <typename T>
+std::vector<T> array(const json& entry) {
+  return entry.at("data").get<std::vector<T>>();
+}
+
+// The fixture batch as the loader would deliver it for `phase` (step_mask per data/split.hpp).
+SlateBatch fixture_batch(const json& fixture, LoaderPhase phase) {
+  const json& config = fixture.at("config");
+  const json& batch = fixture.at("batch");
+  SlateBatch out;
+  out.batch_users = out.valid_users = config.at("batch_users").get<int64_t>();
+  out.max_steps = config.at("max_steps").get<int>();
+  out.slate_slots = config.at("slate_slots").get<int>();
+  const int t_testsplit = config.at("t_testsplit").get<int>();
+  out.slate = array<int32_t>(batch.at("slate"));
+  out.click = array<int32_t>(batch.at("click"));
+  for (const int value : array<int>(batch.at("click_idx"))) out.click_idx.push_back(value);
+  for (const int value : array<int>(batch.at("slate_length"))) out.slate_length.push_back(value);
+  for (const int value : array<int>(batch.at("interaction_type")))
+    out.interaction_type.push_back(value);
+  for (const int value : array<int>(batch.at("split"))) out.split.push_back(value);
+  for (int64_t b = 0; b < out.batch_users; ++b) out.user_row.push_back(b);
+  for (int64_t b = 0; b < out.batch_users; ++b) {
+    const auto split = static_cast<Split>(out.split[b]);
+    for (int t = 0; t < out.max_steps; ++t) {
+      const bool real = out.click[out.step_index(b, t)] != 0;
+      const bool counts = phase == LoaderPhase::kTrain ? is_training_step(split, t, t_testsplit)
+                                                       : is_held_out_step(split, t, t_testsplit);
+      out.step_mask.push_back(real && counts);
+      out.masked_steps += out.step_mask.back();
+      out.real_steps += real;
+    }
+  }
+  return out;
+}
+
+GruSlateModelConfig fixture_config(const json& fixture) {
+  const json& config = fixture.at("config");
+  GruSlateModelConfig out;
+  out.dim = config.at("dim").get<int64_t>();
+  out.hidden = config.at("hidden").get<int64_t>();
+  out.interaction_type_embedding = config.at("interaction_type_embedding").get<bool>();
+  out.loss = config.at("loss").get<std::string>() == "slate" ? LossKind::kSlate
+                                                             : LossKind::kSampledSoftmax;
+  return out;
+}
+
+// rows [U, D]: the fixture table's rows of the batch's unique ids (what dist/ would gather).
+std::vector<float> gather_rows(const std::vector<float>& table, const std::vector<int64_t>& ids,
+                               int64_t dim) {
+  std::vector<float> rows;
+  for (const int64_t id : ids) {
+    rows.insert(rows.end(), table.begin() + id * dim, table.begin() + (id + 1) * dim);
+  }
+  return rows;
+}
+
+void run_fixture(const std::string& name) {
+  SCOPED_TRACE(name);
+  const json fixture = load_fixture(name);
+  const json& config = fixture.at("config");
+  const json& results = fixture.at("results");
+  const bool sampled = config.at("loss").get<std::string>() == "sampled_softmax";
+  const int64_t D = config.at("dim").get<int64_t>();
+  const int64_t num_items = config.at("num_items").get<int64_t>();
+
+  CpuBackend backend(1);
+  GruSlateModel model(backend, fixture_config(fixture));
+  for (const auto& [weight, values] : fixture.at("weights").items()) {
+    if (weight != "item_embedding") model.parameters().set_values(weight, array<float>(values));
+  }
+  const std::vector<float> table = array<float>(fixture.at("weights").at("item_embedding"));
+
+  ModelBatchOptions options;
+  options.update_every_step = config.at("update_every_step").get<bool>();
+  std::vector<int32_t> negatives;
+  if (sampled) {
+    options.negatives = config.at("negatives").get<int>();
+    negatives = array<int32_t>(fixture.at("batch").at("negatives"));
+  }
+
+  // Training: loss and every gradient.
+  const SlateBatch train = fixture_batch(fixture, LoaderPhase::kTrain);
+  const ModelBatch batch = build_model_batch(train, options, sampled ? &negatives : nullptr);
+  const int64_t loss_steps = sampled ? batch.sampled_loss_steps : batch.slate_loss_steps;
+  ASSERT_EQ(loss_steps, results.at("loss_steps").get<int64_t>());
+  const std::vector<float> rows = gather_rows(table, batch.unique_ids, D);
+  const double loss = model.forward(batch.inputs(), rows.data());
+  EXPECT_NEAR(loss, results.at("loss_sum").get<double>(), kTolerance);
+
+  std::vector<float> drows(rows.size(), -7.0f);  // overwritten by backward
+  model.parameters().zero_gradients();
+  model.backward(drows.data(), 1.0f / static_cast<float>(loss_steps));
+  std::vector<double> dtable(static_cast<size_t>(num_items * D), 0.0);
+  for (size_t r = 0; r < batch.unique_ids.size(); ++r) {
+    for (int64_t d = 0; d < D; ++d) dtable[batch.unique_ids[r] * D + d] += drows[r * D + d];
+  }
+  const json& grads = fixture.at("grads");
+  EXPECT_TRUE(all_near("item_embedding grad", dtable, array<double>(grads.at("item_embedding")),
+                       kTolerance));
+  for (const ParameterView& view : model.parameters().views()) {
+    EXPECT_TRUE(all_near(view.name + " grad", model.parameters().get_gradients(view.name),
+                         array<double>(grads.at(view.name)), kTolerance));
+  }
+
+  // Held-out log-likelihood: the slate loss over the validation user's later steps.
+  const SlateBatch held_out = fixture_batch(fixture, LoaderPhase::kValid);
+  const ModelBatch held_out_batch = build_model_batch(held_out, {options.update_every_step, 0});
+  ASSERT_EQ(held_out_batch.slate_loss_steps, results.at("held_out_steps").get<int64_t>());
+  const std::vector<float> held_out_rows = gather_rows(table, held_out_batch.unique_ids, D);
+  EXPECT_NEAR(model.slate_loss(held_out_batch.inputs(), held_out_rows.data()),
+              results.at("held_out_loss_sum").get<double>(), kTolerance);
+
+  // The user vectors after t_testsplit steps (evaluation's z).
+  std::vector<float> user(static_cast<size_t>(train.batch_users * D), -7.0f);
+  model.user_vectors(user.data(), held_out_batch.inputs(), held_out_rows.data(),
+                     config.at("t_testsplit").get<int>());
+  EXPECT_TRUE(
+      all_near("user vectors", user, array<double>(results.at("user_vectors")), kTolerance));
+}
+
+TEST(GruSlateModelAgainstPyTorch, SlateLossClickAdvanceWithInteractionTypes) {
+  run_fixture("slate_click_advance");
+}
+
+TEST(GruSlateModelAgainstPyTorch, SlateLossEveryStepAdvance) {
+  run_fixture("slate_every_step");
+}
+
+TEST(GruSlateModelAgainstPyTorch, SampledSoftmaxLoss) {
+  run_fixture("sampled_softmax");
+}
+
+}  // namespace
+}  // namespace slatetrain
