@@ -1,0 +1,16 @@
+// Internal to the CPU backend: the one place that calls cblas_sgemm, with leading dimensions
+// so that callers can multiply strided views (a time step of a [B, T, H] sequence).
+#pragma once
+
+#include <cstdint>
+
+namespace slatetrain {
+namespace cpu {
+
+// C[m, n] = alpha * op(A) op(B) + beta * C, row-major with leading dimensions lda/ldb/ldc.
+void sgemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+           int64_t ldc);
+
+}  // namespace cpu
+}  // namespace slatetrain

@@ -1,0 +1,187 @@
+// CpuBackend: a GRU over a sequence with a per-step advance mask (PyTorch gate convention).
+//
+// Workspace layout (floats), B = batch, T = steps, H = hidden:
+//   input_gates     [B, T, 3H]  W_ih x + b_ih; backward reuses it for d(pre-activations), input
+//   side gates           [B, T, 4H]  r, z, n and hn = W_hn h + b_hn, per step previous_state  [B,
+//   T, H]   h_{t-1} per step (so that dW_hh is one matrix product) hidden_grads    [B, T, 3H]
+//   d(pre-activations), hidden side: dr, dz, r * dn hidden_gates    [B, 3H]     W_hh h_{t-1} + b_hh
+//   for the current step state_grad      [B, H]      dL/dh carried backwards through time
+#include <cmath>
+#include <cstring>
+
+#include "core/cpu/blas.hpp"
+#include "core/cpu_backend.hpp"
+#include "core/error.hpp"
+
+namespace slatetrain {
+
+namespace {
+
+struct GruWorkspace {
+  float* input_gates;
+  float* gates;
+  float* previous_state;
+  float* hidden_grads;
+  float* hidden_gates;
+  float* state_grad;
+};
+
+GruWorkspace split_workspace(float* workspace, int64_t batch, int64_t steps, int64_t hidden) {
+  const int64_t sequence = batch * steps;
+  GruWorkspace parts;
+  parts.input_gates = workspace;
+  parts.gates = parts.input_gates + sequence * 3 * hidden;
+  parts.previous_state = parts.gates + sequence * 4 * hidden;
+  parts.hidden_grads = parts.previous_state + sequence * hidden;
+  parts.hidden_gates = parts.hidden_grads + sequence * 3 * hidden;
+  parts.state_grad = parts.hidden_gates + batch * 3 * hidden;
+  return parts;
+}
+
+inline float sigmoid(float x) {
+  return 1.0f / (1.0f + std::exp(-x));
+}
+
+}  // namespace
+
+int64_t CpuBackend::gru_workspace_floats(int64_t batch, int64_t steps, int64_t /*input_size*/,
+                                         int64_t hidden_size) const {
+  return batch * steps * 11 * hidden_size + batch * 4 * hidden_size;
+}
+
+void CpuBackend::gru_forward(float* output, float* workspace, const float* input,
+                             const float* initial_state, const uint8_t* advance,
+                             const float* weight_ih, const float* weight_hh, const float* bias_ih,
+                             const float* bias_hh, int64_t batch, int64_t steps, int64_t input_size,
+                             int64_t hidden_size) {
+  const int64_t B = batch, T = steps, I = input_size, H = hidden_size;
+  REQUIRE(B >= 0 && T >= 0 && I > 0 && H > 0, "gru_forward: bad sizes batch=" << B << " steps=" << T
+                                                                              << " input=" << I
+                                                                              << " hidden=" << H);
+  if (B == 0 || T == 0) return;
+  GruWorkspace ws = split_workspace(workspace, B, T, H);
+
+  // Input side of every step at once: [B*T, 3H] = input [B*T, I] W_ih^T + b_ih.
+  cpu::sgemm(false, true, B * T, 3 * H, I, 1.0f, input, I, weight_ih, I, 0.0f, ws.input_gates,
+             3 * H);
+  add_bias(ws.input_gates, bias_ih, B * T, 3 * H);
+
+  for (int64_t t = 0; t < T; ++t) {
+    // h_{t-1} for every sequence, contiguous [B, H] copies in previous_state[:, t].
+    for (int64_t b = 0; b < B; ++b) {
+      float* previous = ws.previous_state + (b * T + t) * H;
+      const float* source =
+          t > 0 ? output + (b * T + t - 1) * H : (initial_state ? initial_state + b * H : nullptr);
+      if (source) {
+        std::memcpy(previous, source, static_cast<size_t>(H) * sizeof(float));
+      } else {
+        std::memset(previous, 0, static_cast<size_t>(H) * sizeof(float));
+      }
+    }
+    // hidden_gates [B, 3H] = h_{t-1} W_hh^T + b_hh (rows of previous_state stride T*H).
+    cpu::sgemm(false, true, B, 3 * H, H, 1.0f, ws.previous_state + t * H, T * H, weight_hh, H, 0.0f,
+               ws.hidden_gates, 3 * H);
+    add_bias(ws.hidden_gates, bias_hh, B, 3 * H);
+
+    parallel_for(B, 8, [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b) {
+        const int64_t step = b * T + t;
+        const float* x_gates = ws.input_gates + step * 3 * H;
+        const float* h_gates = ws.hidden_gates + b * 3 * H;
+        const float* previous = ws.previous_state + step * H;
+        float* gates = ws.gates + step * 4 * H;
+        float* next = output + step * H;
+        const bool moves = advance[step] != 0;
+        for (int64_t j = 0; j < H; ++j) {
+          const float r = sigmoid(x_gates[j] + h_gates[j]);
+          const float z = sigmoid(x_gates[H + j] + h_gates[H + j]);
+          const float hn = h_gates[2 * H + j];
+          const float n = std::tanh(x_gates[2 * H + j] + r * hn);
+          gates[j] = r;
+          gates[H + j] = z;
+          gates[2 * H + j] = n;
+          gates[3 * H + j] = hn;
+          next[j] = moves ? (1.0f - z) * n + z * previous[j] : previous[j];
+        }
+      }
+    });
+  }
+}
+
+void CpuBackend::gru_backward(float* dinput, float* dinitial_state, float* dweight_ih,
+                              float* dweight_hh, float* dbias_ih, float* dbias_hh,
+                              const float* doutput, const float* input,
+                              const float* /*initial_state*/, const uint8_t* advance,
+                              const float* weight_ih, const float* weight_hh,
+                              const float* /*output*/, float* workspace, int64_t batch,
+                              int64_t steps, int64_t input_size, int64_t hidden_size) {
+  const int64_t B = batch, T = steps, I = input_size, H = hidden_size;
+  if (B == 0 || T == 0) {
+    if (dinitial_state) zero(dinitial_state, static_cast<size_t>(B * H) * sizeof(float));
+    return;
+  }
+  GruWorkspace ws = split_workspace(workspace, B, T, H);
+  float* input_grads = ws.input_gates;  // forward's input gates are no longer needed
+  zero(ws.state_grad, static_cast<size_t>(B * H) * sizeof(float));
+
+  for (int64_t t = T - 1; t >= 0; --t) {
+    // state_grad becomes dL/dh_{t-1} through the gates' direct paths; the W_hh path is added
+    // by the matrix product below.
+    parallel_for(B, 8, [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b) {
+        const int64_t step = b * T + t;
+        float* dh = ws.state_grad + b * H;
+        const float* dout = doutput + step * H;
+        float* dx_gates = input_grads + step * 3 * H;
+        float* dh_gates = ws.hidden_grads + step * 3 * H;
+        if (!advance[step]) {
+          for (int64_t j = 0; j < H; ++j) dh[j] += dout[j];
+          std::memset(dx_gates, 0, static_cast<size_t>(3 * H) * sizeof(float));
+          std::memset(dh_gates, 0, static_cast<size_t>(3 * H) * sizeof(float));
+          continue;
+        }
+        const float* gates = ws.gates + step * 4 * H;
+        const float* previous = ws.previous_state + step * H;
+        for (int64_t j = 0; j < H; ++j) {
+          const float r = gates[j], z = gates[H + j], n = gates[2 * H + j];
+          const float hn = gates[3 * H + j];
+          const float grad = dh[j] + dout[j];
+          const float dn_pre = grad * (1.0f - z) * (1.0f - n * n);
+          const float dz_pre = grad * (previous[j] - n) * z * (1.0f - z);
+          const float dr_pre = dn_pre * hn * r * (1.0f - r);
+          dx_gates[j] = dr_pre;
+          dx_gates[H + j] = dz_pre;
+          dx_gates[2 * H + j] = dn_pre;
+          dh_gates[j] = dr_pre;
+          dh_gates[H + j] = dz_pre;
+          dh_gates[2 * H + j] = dn_pre * r;
+          dh[j] = grad * z;
+        }
+      }
+    });
+    // dL/dh_{t-1} += hidden_grads[:, t] [B, 3H] W_hh [3H, H].
+    cpu::sgemm(false, false, B, H, 3 * H, 1.0f, ws.hidden_grads + t * 3 * H, T * 3 * H, weight_hh,
+               H, 1.0f, ws.state_grad, H);
+  }
+  if (dinitial_state) {
+    copy_on_device(dinitial_state, ws.state_grad, static_cast<size_t>(B * H) * sizeof(float));
+  }
+  // Parameter gradients over all steps at once (accumulate).
+  if (dweight_ih) {
+    cpu::sgemm(true, false, 3 * H, I, B * T, 1.0f, input_grads, 3 * H, input, I, 1.0f, dweight_ih,
+               I);
+  }
+  if (dweight_hh) {
+    cpu::sgemm(true, false, 3 * H, H, B * T, 1.0f, ws.hidden_grads, 3 * H, ws.previous_state, H,
+               1.0f, dweight_hh, H);
+  }
+  if (dbias_ih) bias_backward(dbias_ih, input_grads, B * T, 3 * H);
+  if (dbias_hh) bias_backward(dbias_hh, ws.hidden_grads, B * T, 3 * H);
+  // Input gradient (overwrite): [B*T, I] = input_grads [B*T, 3H] W_ih [3H, I].
+  if (dinput) {
+    cpu::sgemm(false, false, B * T, I, 3 * H, 1.0f, input_grads, 3 * H, weight_ih, I, 0.0f, dinput,
+               I);
+  }
+}
+
+}  // namespace slatetrain

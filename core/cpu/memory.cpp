@@ -1,0 +1,84 @@
+// CpuBackend: construction, threads and memory.
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "core/cpu_backend.hpp"
+#include "core/error.hpp"
+
+namespace slatetrain {
+
+namespace {
+
+int positive_environment_integer(const char* name) {
+  const char* text = std::getenv(name);
+  if (!text || !*text) return 0;
+  char* end = nullptr;
+  const long value = std::strtol(text, &end, 10);
+  return (end && *end == '\0' && value > 0) ? static_cast<int>(value) : 0;
+}
+
+constexpr size_t kAlignment = 64;
+
+}  // namespace
+
+int CpuBackend::default_threads() {
+  if (const int requested = positive_environment_integer("SLATETRAIN_CPU_THREADS")) {
+    return requested;
+  }
+  const int hardware = std::max(1u, std::thread::hardware_concurrency());
+  int ranks_on_node = positive_environment_integer("OMPI_COMM_WORLD_LOCAL_SIZE");
+  if (!ranks_on_node) ranks_on_node = positive_environment_integer("SLURM_NTASKS_PER_NODE");
+  return std::max(1, hardware / std::max(1, ranks_on_node));
+}
+
+CpuBackend::CpuBackend(int threads) {
+  set_threads(threads);
+}
+
+void CpuBackend::set_threads(int threads) {
+  if (threads <= 0) threads = default_threads();
+  pool_ = std::make_unique<ThreadPool>(threads);
+  // OpenBLAS reads OPENBLAS_NUM_THREADS itself at load time; only override it when unset.
+  if (!positive_environment_integer("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(threads);
+}
+
+void* CpuBackend::allocate(size_t bytes) {
+  const size_t rounded = std::max(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment);
+  void* pointer = std::aligned_alloc(kAlignment, rounded);
+  REQUIRE(pointer, "cpu backend: out of memory allocating " << bytes << " bytes");
+  return pointer;
+}
+
+void CpuBackend::deallocate(void* pointer) {
+  std::free(pointer);
+}
+
+void CpuBackend::copy_to_device(void* device_destination, const void* host_source, size_t bytes) {
+  if (bytes) std::memcpy(device_destination, host_source, bytes);
+}
+
+void CpuBackend::copy_to_host(void* host_destination, const void* device_source, size_t bytes) {
+  if (bytes) std::memcpy(host_destination, device_source, bytes);
+}
+
+void CpuBackend::copy_on_device(void* device_destination, const void* device_source, size_t bytes) {
+  if (bytes) std::memmove(device_destination, device_source, bytes);
+}
+
+void CpuBackend::zero(void* pointer, size_t bytes) {
+  if (bytes) std::memset(pointer, 0, bytes);
+}
+
+void CpuBackend::fill(float* x, int64_t n, float value) {
+  std::fill(x, x + n, value);
+}
+
+void CpuBackend::fill_int32(int32_t* x, int64_t n, int32_t value) {
+  std::fill(x, x + n, value);
+}
+
+}  // namespace slatetrain

@@ -1,0 +1,98 @@
+// CpuBackend: dense Adam/AdamW and the sparse (lazy) row-wise Adam and Adagrad updates.
+#include <cmath>
+#include <vector>
+
+#include "core/cpu_backend.hpp"
+#include "core/error.hpp"
+
+namespace slatetrain {
+
+namespace {
+
+// One Adam step on `count` consecutive values.
+inline void adam_values(float* parameters, float* first_moment, float* second_moment,
+                        const float* gradients, int64_t count, const AdamSettings& settings,
+                        float first_correction, float second_correction) {
+  const float beta1 = settings.beta1, beta2 = settings.beta2;
+  const float decay = settings.weight_decay;
+  for (int64_t i = 0; i < count; ++i) {
+    float gradient = gradients[i];
+    if (!settings.decoupled) gradient += decay * parameters[i];
+    first_moment[i] = beta1 * first_moment[i] + (1.0f - beta1) * gradient;
+    second_moment[i] = beta2 * second_moment[i] + (1.0f - beta2) * gradient * gradient;
+    const float m_hat = first_moment[i] / first_correction;
+    const float v_hat = second_moment[i] / second_correction;
+    float update = m_hat / (std::sqrt(v_hat) + settings.epsilon);
+    if (settings.decoupled) update += decay * parameters[i];
+    parameters[i] -= settings.learning_rate * update;
+  }
+}
+
+void check_settings(const AdamSettings& settings) {
+  REQUIRE(settings.step >= 1, "adam: step " << settings.step << " (1-based, at least 1)");
+}
+
+void check_rows(const char* op, const int32_t* rows, int64_t row_count, int64_t table_rows) {
+  std::vector<uint8_t> seen(static_cast<size_t>(table_rows), 0);
+  for (int64_t i = 0; i < row_count; ++i) {
+    REQUIRE(rows[i] >= 0 && rows[i] < table_rows,
+            op << ": rows[" << i << "] = " << rows[i] << " outside [0, " << table_rows << ")");
+    REQUIRE(!seen[static_cast<size_t>(rows[i])],
+            op << ": row " << rows[i] << " listed twice (rows[" << i << "])");
+    seen[static_cast<size_t>(rows[i])] = 1;
+  }
+}
+
+}  // namespace
+
+void CpuBackend::adam_update(float* parameters, float* first_moment, float* second_moment,
+                             const float* gradients, int64_t n, const AdamSettings& settings) {
+  check_settings(settings);
+  const float first_correction =
+      1.0f - static_cast<float>(std::pow(double(settings.beta1), double(settings.step)));
+  const float second_correction =
+      1.0f - static_cast<float>(std::pow(double(settings.beta2), double(settings.step)));
+  parallel_for(n, 1 << 14, [&](int64_t begin, int64_t end) {
+    adam_values(parameters + begin, first_moment + begin, second_moment + begin, gradients + begin,
+                end - begin, settings, first_correction, second_correction);
+  });
+}
+
+void CpuBackend::sparse_adam_update(float* table, float* first_moment, float* second_moment,
+                                    const int32_t* rows, const float* gradients, int64_t row_count,
+                                    int64_t dim, int64_t table_rows, const AdamSettings& settings) {
+  check_settings(settings);
+  check_rows("sparse_adam_update", rows, row_count, table_rows);
+  const float first_correction =
+      1.0f - static_cast<float>(std::pow(double(settings.beta1), double(settings.step)));
+  const float second_correction =
+      1.0f - static_cast<float>(std::pow(double(settings.beta2), double(settings.step)));
+  parallel_for(row_count, 64, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t offset = int64_t{rows[i]} * dim;
+      adam_values(table + offset, first_moment + offset, second_moment + offset,
+                  gradients + i * dim, dim, settings, first_correction, second_correction);
+    }
+  });
+}
+
+void CpuBackend::sparse_adagrad_update(float* table, float* accumulator, const int32_t* rows,
+                                       const float* gradients, int64_t row_count, int64_t dim,
+                                       int64_t table_rows, const AdagradSettings& settings) {
+  check_rows("sparse_adagrad_update", rows, row_count, table_rows);
+  parallel_for(row_count, 64, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t offset = int64_t{rows[i]} * dim;
+      float* parameter = table + offset;
+      float* sum = accumulator + offset;
+      const float* gradient = gradients + i * dim;
+      for (int64_t c = 0; c < dim; ++c) {
+        sum[c] += gradient[c] * gradient[c];
+        parameter[c] -=
+            settings.learning_rate * gradient[c] / (std::sqrt(sum[c]) + settings.epsilon);
+      }
+    }
+  });
+}
+
+}  // namespace slatetrain

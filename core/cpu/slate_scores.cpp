@@ -1,0 +1,97 @@
+// CpuBackend: scores of the items of each slate against the user vector of the step, with the
+// no-click option at position 0 scored by a bias per slate length.
+#include <limits>
+
+#include "core/cpu_backend.hpp"
+#include "core/error.hpp"
+
+namespace slatetrain {
+
+namespace {
+
+void check_slate_inputs(const char* op, const int32_t* slate_index, const int32_t* slate_length,
+                        int64_t n, int64_t slate, int64_t row_count, int64_t bias_size) {
+  REQUIRE(slate >= 1, op << ": slate width " << slate << " (position 0 is the no-click option)");
+  for (int64_t i = 0; i < n; ++i) {
+    REQUIRE(slate_length[i] >= 0 && slate_length[i] < bias_size,
+            op << ": slate_length[" << i << "] = " << slate_length[i] << " outside [0, "
+               << bias_size << ")");
+    for (int64_t j = 1; j < slate; ++j) {
+      const int32_t row = slate_index[i * slate + j];
+      REQUIRE(row >= -1 && row < row_count, op << ": slate_index[" << i << ", " << j << "] = "
+                                               << row << " outside [-1, " << row_count << ")");
+    }
+  }
+}
+
+inline float dot(const float* a, const float* b, int64_t dim) {
+  float sum = 0.0f;
+  for (int64_t c = 0; c < dim; ++c) sum += a[c] * b[c];
+  return sum;
+}
+
+}  // namespace
+
+void CpuBackend::slate_scores_forward(float* scores, const float* user, const float* rows,
+                                      const int32_t* slate_index, const int32_t* slate_length,
+                                      const float* no_click_bias, int64_t n, int64_t slate,
+                                      int64_t dim, int64_t row_count, int64_t bias_size) {
+  check_slate_inputs("slate_scores_forward", slate_index, slate_length, n, slate, row_count,
+                     bias_size);
+  const float masked = -std::numeric_limits<float>::infinity();
+  parallel_for(n, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      float* step_scores = scores + i * slate;
+      const float* user_row = user + i * dim;
+      step_scores[0] = no_click_bias[slate_length[i]];
+      for (int64_t j = 1; j < slate; ++j) {
+        const int32_t row = slate_index[i * slate + j];
+        step_scores[j] = row < 0 ? masked : dot(user_row, rows + int64_t{row} * dim, dim);
+      }
+    }
+  });
+}
+
+void CpuBackend::slate_scores_backward(float* duser, float* drows, float* dno_click_bias,
+                                       const float* dscores, const float* user, const float* rows,
+                                       const int32_t* slate_index, const int32_t* slate_length,
+                                       int64_t n, int64_t slate, int64_t dim, int64_t row_count,
+                                       int64_t bias_size) {
+  check_slate_inputs("slate_scores_backward", slate_index, slate_length, n, slate, row_count,
+                     bias_size);
+  if (duser) {
+    parallel_for(n, 16, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        float* target = duser + i * dim;
+        std::fill(target, target + dim, 0.0f);
+        for (int64_t j = 1; j < slate; ++j) {
+          const int32_t row = slate_index[i * slate + j];
+          if (row < 0) continue;
+          const float grad = dscores[i * slate + j];
+          const float* source = rows + int64_t{row} * dim;
+          for (int64_t c = 0; c < dim; ++c) target[c] += grad * source[c];
+        }
+      }
+    });
+  }
+  if (drows) {
+    // Threads own column ranges: race-free and the same sums for any thread count.
+    parallel_for(dim, 16, [&](int64_t column_begin, int64_t column_end) {
+      for (int64_t i = 0; i < n; ++i) {
+        const float* source = user + i * dim;
+        for (int64_t j = 1; j < slate; ++j) {
+          const int32_t row = slate_index[i * slate + j];
+          if (row < 0) continue;
+          const float grad = dscores[i * slate + j];
+          float* target = drows + int64_t{row} * dim;
+          for (int64_t c = column_begin; c < column_end; ++c) target[c] += grad * source[c];
+        }
+      }
+    });
+  }
+  if (dno_click_bias) {
+    for (int64_t i = 0; i < n; ++i) dno_click_bias[slate_length[i]] += dscores[i * slate];
+  }
+}
+
+}  // namespace slatetrain

@@ -1,0 +1,119 @@
+// CpuBackend: the readable reference implementation of every Backend op. Matrix products go
+// through OpenBLAS (cblas_sgemm); the other loops are split over a small thread pool.
+// The op bodies live in core/cpu/*.cpp, one file per op family.
+//
+// Threads: by default min(hardware threads / ranks on this node, ...) from the environment
+// (SLATETRAIN_CPU_THREADS, else the hardware threads divided by OMPI_COMM_WORLD_LOCAL_SIZE or
+// SLURM_NTASKS_PER_NODE so that ranks sharing a node do not oversubscribe it). OpenBLAS uses
+// the same count unless OPENBLAS_NUM_THREADS is set, which is honoured.
+#pragma once
+
+#include <memory>
+
+#include "core/backend.hpp"
+#include "core/thread_pool.hpp"
+
+namespace slatetrain {
+
+class CpuBackend final : public Backend {
+ public:
+  // threads <= 0: the default described above.
+  explicit CpuBackend(int threads = 0);
+
+  // Threads for the pool and for OpenBLAS (OPENBLAS_NUM_THREADS still wins for OpenBLAS).
+  void set_threads(int threads);
+  int threads() const { return pool_->threads(); }
+  // The count the environment asks for (see above).
+  static int default_threads();
+
+  Device device() const override { return Device::kCpu; }
+  std::string name() const override { return "cpu"; }
+
+  void* allocate(size_t bytes) override;
+  void deallocate(void* pointer) override;
+  void copy_to_device(void* device_destination, const void* host_source, size_t bytes) override;
+  void copy_to_host(void* host_destination, const void* device_source, size_t bytes) override;
+  void copy_on_device(void* device_destination, const void* device_source, size_t bytes) override;
+  void zero(void* pointer, size_t bytes) override;
+  void fill(float* x, int64_t n, float value) override;
+  void fill_int32(int32_t* x, int64_t n, int32_t value) override;
+  void synchronize() override {}
+
+  void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+            const float* a, const float* b, float beta, float* c) override;
+  void gemm_strided_batched(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+                            float alpha, const float* a, int64_t stride_a, const float* b,
+                            int64_t stride_b, float beta, float* c, int64_t stride_c,
+                            int64_t batch) override;
+  void add_bias(float* y, const float* bias, int64_t rows, int64_t cols) override;
+  void bias_backward(float* dbias, const float* dy, int64_t rows, int64_t cols) override;
+
+  void axpy(float* y, const float* x, int64_t n, float alpha) override;
+  void scale(float* x, int64_t n, float factor) override;
+  void sigmoid_forward(float* y, const float* x, int64_t n) override;
+  void sigmoid_backward(float* dx, const float* dy, const float* y, int64_t n) override;
+  void tanh_forward(float* y, const float* x, int64_t n) override;
+  void tanh_backward(float* dx, const float* dy, const float* y, int64_t n) override;
+  double squared_norm(const float* x, int64_t n) override;
+
+  void embedding_forward(float* out, const float* table, const int32_t* index, int64_t n,
+                         int64_t dim, int64_t table_rows) override;
+  void embedding_backward(float* dtable, const float* dout, const int32_t* index, int64_t n,
+                          int64_t dim, int64_t table_rows) override;
+  void segment_sum(float* out, const float* x, const int64_t* offsets, int64_t segments,
+                   int64_t dim) override;
+
+  int64_t gru_workspace_floats(int64_t batch, int64_t steps, int64_t input_size,
+                               int64_t hidden_size) const override;
+  void gru_forward(float* output, float* workspace, const float* input, const float* initial_state,
+                   const uint8_t* advance, const float* weight_ih, const float* weight_hh,
+                   const float* bias_ih, const float* bias_hh, int64_t batch, int64_t steps,
+                   int64_t input_size, int64_t hidden_size) override;
+  void gru_backward(float* dinput, float* dinitial_state, float* dweight_ih, float* dweight_hh,
+                    float* dbias_ih, float* dbias_hh, const float* doutput, const float* input,
+                    const float* initial_state, const uint8_t* advance, const float* weight_ih,
+                    const float* weight_hh, const float* output, float* workspace, int64_t batch,
+                    int64_t steps, int64_t input_size, int64_t hidden_size) override;
+
+  void slate_scores_forward(float* scores, const float* user, const float* rows,
+                            const int32_t* slate_index, const int32_t* slate_length,
+                            const float* no_click_bias, int64_t n, int64_t slate, int64_t dim,
+                            int64_t row_count, int64_t bias_size) override;
+  void slate_scores_backward(float* duser, float* drows, float* dno_click_bias,
+                             const float* dscores, const float* user, const float* rows,
+                             const int32_t* slate_index, const int32_t* slate_length, int64_t n,
+                             int64_t slate, int64_t dim, int64_t row_count,
+                             int64_t bias_size) override;
+
+  double slate_cross_entropy(float* dscores, float* step_loss, const float* scores,
+                             const int32_t* target, const uint8_t* step_mask, int64_t n,
+                             int64_t slate, float gradient_scale) override;
+  double sampled_softmax_loss(float* duser, float* drows, float* step_loss, const float* user,
+                              const float* rows, const int32_t* positive, const int32_t* negative,
+                              const uint8_t* step_mask, int64_t n, int64_t negatives, int64_t dim,
+                              int64_t row_count, float gradient_scale) override;
+
+  void adam_update(float* parameters, float* first_moment, float* second_moment,
+                   const float* gradients, int64_t n, const AdamSettings& settings) override;
+  void sparse_adam_update(float* table, float* first_moment, float* second_moment,
+                          const int32_t* rows, const float* gradients, int64_t row_count,
+                          int64_t dim, int64_t table_rows, const AdamSettings& settings) override;
+  void sparse_adagrad_update(float* table, float* accumulator, const int32_t* rows,
+                             const float* gradients, int64_t row_count, int64_t dim,
+                             int64_t table_rows, const AdagradSettings& settings) override;
+
+  void top_k(float* top_scores, int32_t* top_columns, const float* scores, int64_t rows,
+             int64_t columns, int64_t k, const int64_t* exclude_offsets,
+             const int32_t* exclude_columns) override;
+
+ private:
+  // Loops over [0, count) in chunks of at least `grain` on the pool.
+  template <typename Body>
+  void parallel_for(int64_t count, int64_t grain, Body&& body) {
+    pool_->parallel_for(0, count, grain, body);
+  }
+
+  std::unique_ptr<ThreadPool> pool_;
+};
+
+}  // namespace slatetrain

@@ -1,0 +1,162 @@
+// The GRU: a hand-computed step, a naive multi-step reference with the hold-on-mask rule, and
+// the backward pass against central finite differences.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "core/cpu_backend.hpp"
+#include "tests/core_test_util.hpp"
+
+namespace slatetrain {
+namespace {
+
+using testing_core::arrays_near;
+using testing_core::finite_differences;
+using testing_core::random_values;
+using testing_core::weighted_sum;
+
+// One GRU problem: B sequences of T steps, input I, hidden H.
+struct GruCase {
+  int batch, steps, input, hidden;
+  std::vector<float> x, h0, w_ih, w_hh, b_ih, b_hh;
+  std::vector<uint8_t> advance;
+
+  GruCase(int b, int t, int i, int h, uint64_t seed)
+      : batch(b),
+        steps(t),
+        input(i),
+        hidden(h),
+        x(random_values(size_t(b * t * i), seed)),
+        h0(random_values(size_t(b * h), seed + 1, 0.5f)),
+        w_ih(random_values(size_t(3 * h * i), seed + 2, 0.6f)),
+        w_hh(random_values(size_t(3 * h * h), seed + 3, 0.6f)),
+        b_ih(random_values(size_t(3 * h), seed + 4, 0.3f)),
+        b_hh(random_values(size_t(3 * h), seed + 5, 0.3f)),
+        advance(size_t(b * t), 1) {}
+
+  std::vector<float> forward(CpuBackend& backend, std::vector<float>* workspace = nullptr,
+                             bool zero_initial = false) const {
+    std::vector<float> output(size_t(batch * steps * hidden));
+    std::vector<float> local;
+    std::vector<float>& ws = workspace ? *workspace : local;
+    ws.assign(size_t(backend.gru_workspace_floats(batch, steps, input, hidden)), 0.0f);
+    backend.gru_forward(output.data(), ws.data(), x.data(), zero_initial ? nullptr : h0.data(),
+                        advance.data(), w_ih.data(), w_hh.data(), b_ih.data(), b_hh.data(), batch,
+                        steps, input, hidden);
+    return output;
+  }
+
+  // Naive reference in double.
+  std::vector<float> reference() const {
+    const int H = hidden, I = input;
+    std::vector<float> output(size_t(batch * steps * H));
+    for (int b = 0; b < batch; ++b) {
+      std::vector<double> h(h0.begin() + b * H, h0.begin() + (b + 1) * H);
+      for (int t = 0; t < steps; ++t) {
+        const float* xt = &x[size_t((b * steps + t) * I)];
+        if (advance[size_t(b * steps + t)]) {
+          std::vector<double> next(H);
+          for (int j = 0; j < H; ++j) {
+            double gx[3], gh[3];
+            for (int g = 0; g < 3; ++g) {
+              const int row = g * H + j;
+              gx[g] = b_ih[row];
+              gh[g] = b_hh[row];
+              for (int p = 0; p < I; ++p) gx[g] += double(w_ih[row * I + p]) * xt[p];
+              for (int p = 0; p < H; ++p) gh[g] += double(w_hh[row * H + p]) * h[p];
+            }
+            const double r = 1.0 / (1.0 + std::exp(-(gx[0] + gh[0])));
+            const double z = 1.0 / (1.0 + std::exp(-(gx[1] + gh[1])));
+            const double n = std::tanh(gx[2] + r * gh[2]);
+            next[j] = (1.0 - z) * n + z * h[j];
+          }
+          h = next;
+        }
+        for (int j = 0; j < H; ++j) output[size_t((b * steps + t) * H + j)] = float(h[j]);
+      }
+    }
+    return output;
+  }
+};
+
+TEST(CoreGru, HandComputedSingleStep) {
+  // B = T = I = H = 1: r = sigmoid(0.5*2 + 0.1 + 0.2*1 + 0) = sigmoid(1.3), etc.
+  CpuBackend backend(1);
+  const float x = 2.0f, h = 1.0f;
+  const std::vector<float> w_ih = {0.5f, -0.25f, 0.75f}, w_hh = {0.2f, 0.4f, -0.6f};
+  const std::vector<float> b_ih = {0.1f, 0.0f, -0.1f}, b_hh = {0.0f, 0.3f, 0.05f};
+  const uint8_t advance = 1;
+  std::vector<float> workspace(size_t(backend.gru_workspace_floats(1, 1, 1, 1)));
+  float output = 0.0f;
+  backend.gru_forward(&output, workspace.data(), &x, &h, &advance, w_ih.data(), w_hh.data(),
+                      b_ih.data(), b_hh.data(), 1, 1, 1, 1);
+  const double r = 1.0 / (1.0 + std::exp(-1.3));
+  const double z = 1.0 / (1.0 + std::exp(-(-0.5 + 0.4 + 0.3)));
+  const double n = std::tanh(1.5 - 0.1 + r * (-0.6 + 0.05));
+  EXPECT_NEAR(output, (1.0 - z) * n + z * 1.0, 1e-6);
+}
+
+TEST(CoreGru, MatchesNaiveReferenceAndHoldsStateOnMaskedSteps) {
+  CpuBackend backend(2);
+  GruCase gru(3, 5, 4, 6, 30);
+  // Sequence 0 advances everywhere; 1 holds at steps 0, 2, 3; 2 never advances.
+  for (int t : {0, 2, 3}) gru.advance[size_t(1 * 5 + t)] = 0;
+  for (int t = 0; t < 5; ++t) gru.advance[size_t(2 * 5 + t)] = 0;
+  const auto output = gru.forward(backend);
+  EXPECT_TRUE(arrays_near(output, gru.reference(), 2e-6, 1e-5));
+  const int H = 6;
+  for (int j = 0; j < H; ++j) {
+    // Held at step 0: the initial state itself; held at 3: equal to step 2.
+    EXPECT_EQ(output[size_t((1 * 5 + 0) * H + j)], gru.h0[size_t(1 * H + j)]);
+    EXPECT_EQ(output[size_t((1 * 5 + 3) * H + j)], output[size_t((1 * 5 + 2) * H + j)]);
+    EXPECT_EQ(output[size_t((2 * 5 + 4) * H + j)], gru.h0[size_t(2 * H + j)]);
+  }
+}
+
+TEST(CoreGru, NullInitialStateMeansZeros) {
+  CpuBackend backend(1);
+  GruCase gru(2, 3, 3, 4, 40);
+  const auto with_null = gru.forward(backend, nullptr, true);
+  std::fill(gru.h0.begin(), gru.h0.end(), 0.0f);
+  EXPECT_TRUE(arrays_near(with_null, gru.forward(backend), 0.0));
+}
+
+TEST(CoreGru, BackwardMatchesFiniteDifferences) {
+  CpuBackend backend(2);
+  GruCase gru(2, 4, 3, 5, 50);
+  gru.advance[1] = 0;      // sequence 0 holds at step 1
+  gru.advance[4 + 0] = 0;  // sequence 1 holds at step 0
+  const auto output_weights = random_values(size_t(2 * 4 * 5), 51);
+
+  std::vector<float> workspace;
+  gru.forward(backend, &workspace);
+  const float preset = 0.25f;  // parameter gradients must accumulate onto this
+  std::vector<float> dx(gru.x.size(), 7.0f), dh0(gru.h0.size(), 7.0f);
+  std::vector<float> dw_ih(gru.w_ih.size(), preset), dw_hh(gru.w_hh.size(), preset);
+  std::vector<float> db_ih(gru.b_ih.size(), preset), db_hh(gru.b_hh.size(), preset);
+  const auto output = gru.forward(backend, &workspace);
+  backend.gru_backward(dx.data(), dh0.data(), dw_ih.data(), dw_hh.data(), db_ih.data(),
+                       db_hh.data(), output_weights.data(), gru.x.data(), gru.h0.data(),
+                       gru.advance.data(), gru.w_ih.data(), gru.w_hh.data(), output.data(),
+                       workspace.data(), 2, 4, 3, 5);
+  for (auto* grads : {&dw_ih, &dw_hh, &db_ih, &db_hh})
+    for (auto& value : *grads) value -= preset;
+
+  auto loss = [&] { return weighted_sum(gru.forward(backend), output_weights); };
+  const double absolute = 2e-3, relative = 2e-2;
+  EXPECT_TRUE(arrays_near(dx, finite_differences(gru.x, loss), absolute, relative)) << "input";
+  EXPECT_TRUE(arrays_near(dh0, finite_differences(gru.h0, loss), absolute, relative))
+      << "initial state";
+  EXPECT_TRUE(arrays_near(dw_ih, finite_differences(gru.w_ih, loss), absolute, relative))
+      << "weight_ih";
+  EXPECT_TRUE(arrays_near(dw_hh, finite_differences(gru.w_hh, loss), absolute, relative))
+      << "weight_hh";
+  EXPECT_TRUE(arrays_near(db_ih, finite_differences(gru.b_ih, loss), absolute, relative))
+      << "bias_ih";
+  EXPECT_TRUE(arrays_near(db_hh, finite_differences(gru.b_hh, loss), absolute, relative))
+      << "bias_hh";
+}
+
+}  // namespace
+}  // namespace slatetrain

@@ -1,0 +1,110 @@
+// Dense Adam/AdamW and the sparse lazy Adam and Adagrad updates against naive loops.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "core/cpu_backend.hpp"
+#include "core/error.hpp"
+#include "tests/core_test_util.hpp"
+
+namespace slatetrain {
+namespace {
+
+using testing_core::arrays_near;
+using testing_core::random_values;
+
+// Naive Adam on one value, in double.
+void naive_adam(float& parameter, float& m, float& v, float gradient, const AdamSettings& s) {
+  double g = gradient;
+  if (!s.decoupled) g += double(s.weight_decay) * parameter;
+  const double m_new = double(s.beta1) * m + (1.0 - s.beta1) * g;
+  const double v_new = double(s.beta2) * v + (1.0 - s.beta2) * g * g;
+  const double m_hat = m_new / (1.0 - std::pow(double(s.beta1), double(s.step)));
+  const double v_hat = v_new / (1.0 - std::pow(double(s.beta2), double(s.step)));
+  double update = m_hat / (std::sqrt(v_hat) + s.epsilon);
+  if (s.decoupled) update += double(s.weight_decay) * parameter;
+  parameter = float(parameter - s.learning_rate * update);
+  m = float(m_new);
+  v = float(v_new);
+}
+
+TEST(CoreOptimizer, DenseAdamAndAdamWOverSeveralSteps) {
+  CpuBackend backend(2);
+  for (bool decoupled : {true, false}) {
+    const int n = 33;
+    auto parameters = random_values(n, 80);
+    std::vector<float> m(n, 0.0f), v(n, 0.0f);
+    auto expected = parameters, em = m, ev = v;
+    AdamSettings settings;
+    settings.learning_rate = 0.01f;
+    settings.weight_decay = 0.1f;
+    settings.decoupled = decoupled;
+    for (int step = 1; step <= 3; ++step) {
+      settings.step = step;
+      const auto gradients = random_values(n, 81 + uint64_t(step));
+      backend.adam_update(parameters.data(), m.data(), v.data(), gradients.data(), n, settings);
+      for (int i = 0; i < n; ++i) naive_adam(expected[i], em[i], ev[i], gradients[i], settings);
+    }
+    EXPECT_TRUE(arrays_near(parameters, expected, 1e-6, 1e-5)) << "decoupled=" << decoupled;
+    EXPECT_TRUE(arrays_near(m, em, 1e-6, 1e-5));
+    EXPECT_TRUE(arrays_near(v, ev, 1e-7, 1e-5));
+  }
+}
+
+TEST(CoreOptimizer, SparseAdamTouchesOnlyListedRows) {
+  CpuBackend backend(2);
+  const int table_rows = 6, dim = 4;
+  auto table = random_values(table_rows * dim, 90);
+  auto m = random_values(table_rows * dim, 91, 0.1f);
+  std::vector<float> v(table_rows * dim, 0.01f);
+  const std::vector<int32_t> rows = {4, 1};
+  const auto gradients = random_values(2 * dim, 92);
+  auto expected = table, em = m, ev = v;
+  AdamSettings settings;
+  settings.learning_rate = 0.05f;
+  settings.step = 7;
+  backend.sparse_adam_update(table.data(), m.data(), v.data(), rows.data(), gradients.data(), 2,
+                             dim, table_rows, settings);
+  for (int i = 0; i < 2; ++i)
+    for (int c = 0; c < dim; ++c) {
+      const int at = rows[i] * dim + c;
+      naive_adam(expected[at], em[at], ev[at], gradients[i * dim + c], settings);
+    }
+  EXPECT_TRUE(arrays_near(table, expected, 1e-6, 1e-5));
+  EXPECT_TRUE(arrays_near(m, em, 1e-6, 1e-5));
+  EXPECT_TRUE(arrays_near(v, ev, 1e-7, 1e-5));
+
+  const std::vector<int32_t> repeated = {2, 2};
+  EXPECT_THROW(backend.sparse_adam_update(table.data(), m.data(), v.data(), repeated.data(),
+                                          gradients.data(), 2, dim, table_rows, settings),
+               Error);
+}
+
+TEST(CoreOptimizer, SparseAdagrad) {
+  CpuBackend backend(2);
+  const int table_rows = 5, dim = 3;
+  auto table = random_values(table_rows * dim, 93);
+  std::vector<float> accumulator(table_rows * dim, 0.1f);
+  const std::vector<int32_t> rows = {0, 3, 2};
+  const auto gradients = random_values(3 * dim, 94);
+  auto expected = table, expected_accumulator = accumulator;
+  AdagradSettings settings;
+  settings.learning_rate = 0.1f;
+  backend.sparse_adagrad_update(table.data(), accumulator.data(), rows.data(), gradients.data(), 3,
+                                dim, table_rows, settings);
+  for (int i = 0; i < 3; ++i)
+    for (int c = 0; c < dim; ++c) {
+      const int at = rows[i] * dim + c;
+      const double g = gradients[i * dim + c];
+      const double sum = double(expected_accumulator[at]) + g * g;
+      expected_accumulator[at] = float(sum);
+      expected[at] =
+          float(expected[at] - settings.learning_rate * g / (std::sqrt(sum) + settings.epsilon));
+    }
+  EXPECT_TRUE(arrays_near(table, expected, 1e-6, 1e-5));
+  EXPECT_TRUE(arrays_near(accumulator, expected_accumulator, 1e-6, 1e-5));
+}
+
+}  // namespace
+}  // namespace slatetrain
