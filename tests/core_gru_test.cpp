@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "core/cpu_backend.hpp"
@@ -130,7 +134,6 @@ TEST(CoreGru, BackwardMatchesFiniteDifferences) {
   const auto output_weights = random_values(size_t(2 * 4 * 5), 51);
 
   std::vector<float> workspace;
-  gru.forward(backend, &workspace);
   const float preset = 0.25f;  // parameter gradients must accumulate onto this
   std::vector<float> dx(gru.x.size(), 7.0f), dh0(gru.h0.size(), 7.0f);
   std::vector<float> dw_ih(gru.w_ih.size(), preset), dw_hh(gru.w_hh.size(), preset);
@@ -156,6 +159,58 @@ TEST(CoreGru, BackwardMatchesFiniteDifferences) {
       << "bias_ih";
   EXPECT_TRUE(arrays_near(db_hh, finite_differences(gru.b_hh, loss), absolute, relative))
       << "bias_hh";
+}
+
+// Arrays written by tests/fixtures/make_core_gru_fixture.py: "name count v0 v1 ...".
+std::map<std::string, std::vector<float>> read_fixture(const std::string& path) {
+  std::ifstream in(path);
+  std::map<std::string, std::vector<float>> arrays;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string name;
+    size_t count = 0;
+    fields >> name >> count;
+    std::vector<float> values(count);
+    for (auto& value : values) {
+      double parsed = 0.0;
+      fields >> parsed;
+      value = static_cast<float>(parsed);
+    }
+    arrays[name] = values;
+  }
+  return arrays;
+}
+
+TEST(CoreGru, MatchesTorchGruForwardAndBackward) {
+  const std::string path = std::string(SLATETRAIN_TEST_DATA) + "/core_gru/gru_torch.txt";
+  auto arrays = read_fixture(path);
+  ASSERT_EQ(arrays.size(), 15u) << "fixture " << path;
+  const int B = 2, T = 4, I = 3, H = 5;
+  CpuBackend backend(2);
+  std::vector<uint8_t> advance(arrays["advance"].begin(), arrays["advance"].end());
+  std::vector<float> workspace(size_t(backend.gru_workspace_floats(B, T, I, H)));
+  std::vector<float> output(size_t(B * T * H));
+  backend.gru_forward(output.data(), workspace.data(), arrays["input"].data(),
+                      arrays["initial_state"].data(), advance.data(), arrays["weight_ih"].data(),
+                      arrays["weight_hh"].data(), arrays["bias_ih"].data(),
+                      arrays["bias_hh"].data(), B, T, I, H);
+  EXPECT_TRUE(arrays_near(output, arrays["output"], 1e-5, 1e-5)) << "output";
+
+  std::vector<float> dx(size_t(B * T * I)), dh0(size_t(B * H));
+  std::vector<float> dw_ih(size_t(3 * H * I), 0.0f), dw_hh(size_t(3 * H * H), 0.0f);
+  std::vector<float> db_ih(size_t(3 * H), 0.0f), db_hh(size_t(3 * H), 0.0f);
+  backend.gru_backward(dx.data(), dh0.data(), dw_ih.data(), dw_hh.data(), db_ih.data(),
+                       db_hh.data(), arrays["output_weights"].data(), arrays["input"].data(),
+                       arrays["initial_state"].data(), advance.data(), arrays["weight_ih"].data(),
+                       arrays["weight_hh"].data(), output.data(), workspace.data(), B, T, I, H);
+  EXPECT_TRUE(arrays_near(dx, arrays["dinput"], 1e-5, 1e-4)) << "dinput";
+  EXPECT_TRUE(arrays_near(dh0, arrays["dinitial_state"], 1e-5, 1e-4)) << "dinitial_state";
+  EXPECT_TRUE(arrays_near(dw_ih, arrays["dweight_ih"], 1e-5, 1e-4)) << "dweight_ih";
+  EXPECT_TRUE(arrays_near(dw_hh, arrays["dweight_hh"], 1e-5, 1e-4)) << "dweight_hh";
+  EXPECT_TRUE(arrays_near(db_ih, arrays["dbias_ih"], 1e-5, 1e-4)) << "dbias_ih";
+  EXPECT_TRUE(arrays_near(db_hh, arrays["dbias_hh"], 1e-5, 1e-4)) << "dbias_hh";
 }
 
 }  // namespace

@@ -1,0 +1,72 @@
+// The CPU backend's scatters and reductions give bitwise the same result for any thread
+// count (checkpoint/resume and the np=1 vs np=W comparisons rely on it).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "core/cpu_backend.hpp"
+#include "tests/core_test_util.hpp"
+
+namespace slatetrain {
+namespace {
+
+using testing_core::random_values;
+
+struct Results {
+  std::vector<float> dtable, duser, drows, dbias;
+  double norm = 0.0, loss = 0.0;
+};
+
+Results run(int threads) {
+  CpuBackend backend(threads);
+  const int n = 300, slate = 9, dim = 48, rows = 40, negatives = 6;
+  const auto user = random_values(static_cast<size_t>(n * dim), 1);
+  const auto table = random_values(static_cast<size_t>(rows * dim), 2);
+  const auto dscores = random_values(static_cast<size_t>(n * slate), 3);
+  std::vector<int32_t> index(static_cast<size_t>(n)), slate_index(static_cast<size_t>(n * slate)),
+      lengths(static_cast<size_t>(n), 2);
+  std::vector<int32_t> positive(static_cast<size_t>(n)),
+      negative(static_cast<size_t>(n * negatives));
+  for (int i = 0; i < n; ++i) {
+    index[static_cast<size_t>(i)] = (i * 7) % rows;
+    positive[static_cast<size_t>(i)] = (i * 3) % rows;
+    for (int j = 0; j < slate; ++j)
+      slate_index[static_cast<size_t>(i * slate + j)] = (i + j * 5) % rows;
+    for (int k = 0; k < negatives; ++k)
+      negative[static_cast<size_t>(i * negatives + k)] = (i * 11 + k) % rows;
+  }
+  const std::vector<uint8_t> mask(static_cast<size_t>(n), 1);
+  Results results;
+  results.dtable.assign(static_cast<size_t>(rows * dim), 0.0f);
+  backend.embedding_backward(results.dtable.data(), user.data(), index.data(), n, dim, rows);
+  results.duser.assign(static_cast<size_t>(n * dim), 0.0f);
+  results.drows.assign(static_cast<size_t>(rows * dim), 0.0f);
+  results.dbias.assign(4, 0.0f);
+  backend.slate_scores_backward(results.duser.data(), results.drows.data(), results.dbias.data(),
+                                dscores.data(), user.data(), table.data(), slate_index.data(),
+                                lengths.data(), n, slate, dim, rows, 4);
+  results.loss = backend.sampled_softmax_loss(
+      results.duser.data(), results.drows.data(), nullptr, user.data(), table.data(),
+      positive.data(), negative.data(), mask.data(), n, negatives, dim, rows, 0.01f);
+  const auto big = random_values(100000, 4);
+  results.norm = backend.squared_norm(big.data(), int64_t(big.size()));
+  return results;
+}
+
+bool bitwise_equal(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+TEST(CoreDeterminism, SameBitsForOneAndThreeThreads) {
+  const Results one = run(1), three = run(3);
+  EXPECT_TRUE(bitwise_equal(one.dtable, three.dtable)) << "embedding_backward";
+  EXPECT_TRUE(bitwise_equal(one.duser, three.duser)) << "duser";
+  EXPECT_TRUE(bitwise_equal(one.drows, three.drows)) << "drows";
+  EXPECT_TRUE(bitwise_equal(one.dbias, three.dbias)) << "dno_click_bias";
+  EXPECT_EQ(one.loss, three.loss);
+  EXPECT_EQ(one.norm, three.norm);
+}
+
+}  // namespace
+}  // namespace slatetrain
