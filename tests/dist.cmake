@@ -18,3 +18,11 @@ endfunction()
 
 slatetrain_add_dist_mpi_test(NAME dist_communicator_mpi
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/dist_communicator_mpi.cpp)
+
+# models/optimizer*, learning_rate_schedule, gradient_clipping.
+slatetrain_add_test(NAME optimizer_tests
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/optimizer_dense_adam_test.cpp
+          ${CMAKE_CURRENT_SOURCE_DIR}/optimizer_sparse_rows_test.cpp
+          ${CMAKE_CURRENT_SOURCE_DIR}/optimizer_schedule_clipping_test.cpp
+  LIBRARIES slatetrain_optimizers
+  LABELS unit)
