@@ -1,0 +1,97 @@
+#include "data/inspect.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include "data/manifest.hpp"
+
+namespace slatetrain {
+
+namespace {
+
+std::string format(const char* pattern, double a, double b = 0, double c = 0) {
+  char text[160];
+  std::snprintf(text, sizeof text, pattern, a, b, c);
+  return text;
+}
+
+double percent(int64_t part, int64_t whole) {
+  return whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
+
+}  // namespace
+
+void inspect_directory(const std::string& directory, std::ostream& out) {
+  const Manifest m = Manifest::load(directory);
+  out << directory << ": " << m.dataset << " (" << m.format << ", schema " << m.schema_version
+      << ", " << m.created_by << ")\n";
+  out << "  users         " << m.num_users << "\n";
+  out << "  items         " << m.num_items << " (" << m.num_item_groups << " item groups)\n";
+  out << "  interactions  " << m.num_interactions << " ("
+      << format("%.2f", m.num_users ? static_cast<double>(m.num_interactions) / m.num_users : 0)
+      << " per user; " << m.num_stored_steps << " stored steps of " << m.max_steps
+      << " per user)\n";
+  out << "  slate items   " << m.num_slate_items << " ("
+      << format("%.2f", m.num_stored_steps ? static_cast<double>(m.num_slate_items) /
+                                                 static_cast<double>(m.num_stored_steps)
+                                           : 0)
+      << " per step, " << m.slate_slots << " slots)\n";
+  out << "  source        " << m.source.int_dtype << ", "
+      << (m.source.compressed ? "compressed" : "stored") << ";";
+  for (const auto& file : m.source.files) out << " " << file.name << " " << file.bytes << " B";
+  out << "\n";
+  out << "split (seed " << m.split.seed << ", t_testsplit " << m.split.t_testsplit << ")\n";
+  out << "  train " << m.split.train_users
+      << format(" (%.2f%%)", percent(m.split.train_users, m.num_users)) << "  valid "
+      << m.split.valid_users << format(" (%.2f%%)", percent(m.split.valid_users, m.num_users))
+      << "  test " << m.split.test_users
+      << format(" (%.2f%%)", percent(m.split.test_users, m.num_users)) << "\n";
+
+  out << "slate_length histogram (stored steps)\n";
+  const int64_t largest =
+      m.slate_length_histogram.empty()
+          ? 0
+          : *std::max_element(m.slate_length_histogram.begin(), m.slate_length_histogram.end());
+  for (size_t length = 0; length < m.slate_length_histogram.size(); ++length) {
+    const int64_t count = m.slate_length_histogram[length];
+    if (count == 0) continue;
+    const int bar = largest > 0 ? static_cast<int>(40.0 * count / largest + 0.5) : 0;
+    out << format("  %3.0f %12.0f %6.2f%% ", static_cast<double>(length),
+                  static_cast<double>(count), percent(count, m.num_stored_steps))
+        << std::string(static_cast<size_t>(bar), '#') << "\n";
+  }
+
+  out << "anomalies (" << m.anomalies.total() << ", kept as published)\n";
+  for (const auto& [kind, count] : m.anomalies.counts) {
+    out << "  " << kind << " " << count;
+    for (const auto& example : m.anomalies.examples) {
+      if (example.value("kind", "") == kind) {
+        out << "  e.g. " << example.dump();
+        break;
+      }
+    }
+    out << "\n";
+  }
+
+  out << "shards (" << m.shards.size() << ")\n";
+  out << "  file                          first_row      users      steps  slate_items"
+         "        bytes  crc32\n";
+  for (const ShardInfo& shard : m.shards) {
+    std::error_code error;
+    const std::string path = directory + "/" + shard.file;
+    const bool present = std::filesystem::is_regular_file(path, error) &&
+                         static_cast<int64_t>(std::filesystem::file_size(path)) == shard.bytes;
+    char line[256];
+    std::snprintf(line, sizeof line, "  %-28s %10lld %10lld %10lld %12lld %12lld  %s%s\n",
+                  shard.file.c_str(), static_cast<long long>(shard.first_row),
+                  static_cast<long long>(shard.users), static_cast<long long>(shard.steps),
+                  static_cast<long long>(shard.slate_items), static_cast<long long>(shard.bytes),
+                  shard.crc32.c_str(), present ? "" : "  MISSING OR WRONG SIZE");
+    out << line;
+  }
+  out << "  " << m.items_file.file << " " << m.items_file.bytes << " B, crc32 "
+      << m.items_file.crc32 << "\n";
+}
+
+}  // namespace slatetrain
