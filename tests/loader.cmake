@@ -1,0 +1,20 @@
+# The per-rank streaming loader: batch decoding, user order, the loader over real shards,
+# and the multi-rank checks under mpirun.
+add_library(slatetrain_loader_test_data STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/loader_test_dataset.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/loader_test_expect.cpp)
+target_link_libraries(slatetrain_loader_test_data PUBLIC slatetrain_shards GTest::gtest)
+
+slatetrain_add_test(NAME loader_tests
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/loader_batch_test.cpp
+          ${CMAKE_CURRENT_LIST_DIR}/loader_user_order_test.cpp
+          ${CMAKE_CURRENT_LIST_DIR}/loader_slate_loader_test.cpp
+  LIBRARIES slatetrain_loader slatetrain_loader_test_data
+  LABELS unit loader)
+
+add_executable(loader_mpi_test ${CMAKE_CURRENT_LIST_DIR}/loader_mpi_test.cpp)
+target_link_libraries(loader_mpi_test PRIVATE slatetrain_loader slatetrain_loader_test_data
+                                              slatetrain_dist)
+slatetrain_add_mpi_test(NAME loader_mpi_3 RANKS 3
+  COMMAND $<TARGET_FILE:loader_mpi_test> ${CMAKE_CURRENT_BINARY_DIR}/loader_mpi_data
+  LABELS loader)
