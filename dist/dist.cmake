@@ -6,7 +6,8 @@ add_library(slatetrain_dist STATIC
   ${CMAKE_CURRENT_LIST_DIR}/mpi_session.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mpi_communicator.cpp
   ${CMAKE_CURRENT_LIST_DIR}/launch_environment.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/sharded_embedding.cpp
 )
-target_link_libraries(slatetrain_dist PUBLIC slatetrain_core MPI::MPI_C)
+target_link_libraries(slatetrain_dist PUBLIC slatetrain_optimizers slatetrain_core MPI::MPI_C)
 # Only MPI's C API: without this, <mpi.h> in C++ pulls in Open MPI's removed C++ bindings.
 target_compile_definitions(slatetrain_dist PUBLIC OMPI_SKIP_MPICXX=1 MPICH_SKIP_MPICXX=1)

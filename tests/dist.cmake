@@ -26,3 +26,6 @@ slatetrain_add_test(NAME optimizer_tests
           ${CMAKE_CURRENT_SOURCE_DIR}/optimizer_schedule_clipping_test.cpp
   LIBRARIES slatetrain_optimizers
   LABELS unit)
+
+slatetrain_add_dist_mpi_test(NAME dist_sharded_embedding_mpi
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/dist_sharded_embedding_mpi.cpp)

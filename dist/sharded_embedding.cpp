@@ -1,0 +1,383 @@
+#include "dist/sharded_embedding.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/error.hpp"
+#include "core/random.hpp"
+
+namespace slatetrain {
+namespace {
+
+// A device tensor holding a copy of host values (the communicator may need device memory).
+template <typename T>
+Tensor to_device(Backend& backend, const std::vector<T>& values) {
+  Tensor tensor(backend, {static_cast<int64_t>(values.size())}, dtype_of<T>());
+  if (!values.empty())
+    backend.copy_to_device(tensor.raw(), values.data(), values.size() * sizeof(T));
+  return tensor;
+}
+
+template <typename T>
+std::vector<T> to_host(Backend& backend, const Tensor& tensor, size_t count) {
+  std::vector<T> values(count);
+  if (count > 0) backend.copy_to_host(values.data(), tensor.raw(), count * sizeof(T));
+  return values;
+}
+
+std::vector<size_t> scaled(const std::vector<size_t>& counts, size_t factor) {
+  std::vector<size_t> result(counts.size());
+  for (size_t i = 0; i < counts.size(); ++i) result[i] = counts[i] * factor;
+  return result;
+}
+
+size_t total_of(const std::vector<size_t>& counts) {
+  return std::accumulate(counts.begin(), counts.end(), size_t{0});
+}
+
+float* row_pointer(Tensor& table, int64_t row, int64_t dim) {
+  return table.empty() ? nullptr : table.data<float>() + row * dim;
+}
+
+}  // namespace
+
+ShardedEmbedding::ShardedEmbedding(Communicator& communicator, Backend& backend,
+                                   const ShardedEmbeddingOptions& options)
+    : communicator_(communicator),
+      backend_(backend),
+      options_(options),
+      rank_(communicator.rank()),
+      world_(communicator.world_size()),
+      local_rows_(options.num_items > rank_ ? (options.num_items - rank_ + world_ - 1) / world_
+                                            : 0),
+      table_(backend, {local_rows_, options.dim}, DType::kFloat32),
+      optimizer_(backend, local_rows_, options.dim, options.optimizer) {
+  REQUIRE(options.num_items > 0 && options.num_items <= INT32_MAX,
+          "sharded embedding: num_items " << options.num_items << " outside [1, 2^31)");
+  REQUIRE(options.dim > 0, "sharded embedding: dim " << options.dim << " must be positive");
+  initialise_rows();
+}
+
+float ShardedEmbedding::initial_value(uint64_t seed, float scale, int64_t item, int64_t column) {
+  // Box-Muller from two counter-based draws; u1 in (0, 1] keeps the log finite.
+  const double u1 = to_unit_double(hash_mix(seed, item, 2 * column)) + 0x1.0p-53;
+  const double u2 = to_unit_double(hash_mix(seed, item, 2 * column + 1));
+  return static_cast<float>(scale * std::sqrt(-2.0 * std::log(u1)) *
+                            std::cos(6.283185307179586 * u2));
+}
+
+void ShardedEmbedding::initialise_rows() {
+  const int64_t dim = options_.dim;
+  const int64_t rows_per_piece = std::max<int64_t>(1, (1 << 20) / dim);
+  std::vector<float> piece;
+  for (int64_t first = 0; first < local_rows_; first += rows_per_piece) {
+    const int64_t count = std::min(rows_per_piece, local_rows_ - first);
+    piece.resize(count * dim);
+    for (int64_t r = 0; r < count; ++r) {
+      const int64_t item = item_of_local_row(first + r);
+      for (int64_t j = 0; j < dim; ++j)
+        piece[r * dim + j] = initial_value(options_.seed, options_.init_scale, item, j);
+    }
+    backend_.copy_to_device(row_pointer(table_, first, dim), piece.data(),
+                            piece.size() * sizeof(float));
+  }
+}
+
+// ---- forward ------------------------------------------------------------------------------
+
+RowExchange ShardedEmbedding::dedup_ids(const int64_t* ids, int64_t count) const {
+  RowExchange exchange;
+  std::vector<int64_t>& unique = exchange.unique_ids;
+  unique.reserve(count);
+  for (int64_t i = 0; i < count; ++i) {
+    REQUIRE(ids[i] < options_.num_items, "sharded embedding on rank "
+                                             << rank_ << ": id " << ids[i] << " at position " << i
+                                             << " is outside the table of " << options_.num_items
+                                             << " items");
+    if (ids[i] >= 0) unique.push_back(ids[i]);
+  }
+  std::sort(unique.begin(), unique.end());
+  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+  exchange.index.resize(count);
+  for (int64_t i = 0; i < count; ++i) {
+    exchange.index[i] =
+        ids[i] < 0 ? -1
+                   : static_cast<int32_t>(std::lower_bound(unique.begin(), unique.end(), ids[i]) -
+                                          unique.begin());
+  }
+  return exchange;
+}
+
+RowExchange ShardedEmbedding::from_unique_ids(std::vector<int64_t> unique_ids) const {
+  for (size_t i = 0; i < unique_ids.size(); ++i) {
+    REQUIRE(unique_ids[i] >= 0 && unique_ids[i] < options_.num_items,
+            "sharded embedding on rank " << rank_ << ": unique id " << unique_ids[i]
+                                         << " at position " << i << " is outside [0, "
+                                         << options_.num_items << ")");
+    REQUIRE(i == 0 || unique_ids[i - 1] < unique_ids[i],
+            "sharded embedding on rank " << rank_ << ": unique ids not sorted and distinct at "
+                                         << "position " << i << " (" << unique_ids[i - 1]
+                                         << " then " << unique_ids[i] << ")");
+  }
+  RowExchange exchange;
+  exchange.unique_ids = std::move(unique_ids);
+  return exchange;
+}
+
+void ShardedEmbedding::exchange_ids(RowExchange& exchange) {
+  const std::vector<int64_t>& unique = exchange.unique_ids;
+  const size_t unique_count = unique.size();
+  // Group the unique positions by owner; ids stay ascending within an owner.
+  exchange.send_counts.assign(world_, 0);
+  for (int64_t id : unique) ++exchange.send_counts[owner_of(id)];
+  std::vector<size_t> next(world_, 0);
+  for (int r = 1; r < world_; ++r) next[r] = next[r - 1] + exchange.send_counts[r - 1];
+  exchange.send_order.assign(unique_count, 0);
+  std::vector<int32_t> unique_from_sent(unique_count);
+  std::vector<int64_t> ids_to_send(unique_count);
+  for (size_t u = 0; u < unique_count; ++u) {
+    const size_t slot = next[owner_of(unique[u])]++;
+    exchange.send_order[slot] = static_cast<int32_t>(u);
+    unique_from_sent[u] = static_cast<int32_t>(slot);
+    ids_to_send[slot] = unique[u];
+  }
+
+  // How many ids each rank will ask of us.
+  std::vector<int64_t> counts_out(exchange.send_counts.begin(), exchange.send_counts.end());
+  Tensor counts_device = to_device(backend_, counts_out);
+  Tensor counts_in_device(backend_, {world_}, DType::kInt64);
+  communicator_.alltoall(counts_device.raw(), 1, counts_in_device.raw(), ElementType::kInt64);
+  const std::vector<int64_t> counts_in = to_host<int64_t>(backend_, counts_in_device, world_);
+  exchange.recv_counts.assign(counts_in.begin(), counts_in.end());
+
+  // The ids themselves.
+  const size_t requested = total_of(exchange.recv_counts);
+  Tensor ids_device = to_device(backend_, ids_to_send);
+  Tensor requested_ids_device(backend_, {static_cast<int64_t>(requested)}, DType::kInt64);
+  communicator_.alltoallv(ids_device.raw(), exchange.send_counts, requested_ids_device.raw(),
+                          exchange.recv_counts, ElementType::kInt64);
+  const std::vector<int64_t> requested_ids =
+      to_host<int64_t>(backend_, requested_ids_device, requested);
+  exchange.requested_rows.resize(requested);
+  for (size_t i = 0; i < requested; ++i) {
+    REQUIRE(requested_ids[i] >= 0 && requested_ids[i] < options_.num_items &&
+                owner_of(requested_ids[i]) == rank_,
+            "sharded embedding: rank " << rank_ << " was asked for id " << requested_ids[i]
+                                       << ", which it does not own");
+    exchange.requested_rows[i] = static_cast<int32_t>(local_row_of(requested_ids[i]));
+  }
+  exchange.send_order_device = to_device(backend_, exchange.send_order);
+  exchange.unique_from_sent_device = to_device(backend_, unique_from_sent);
+  exchange.requested_rows_device = to_device(backend_, exchange.requested_rows);
+}
+
+void ShardedEmbedding::gather_rows(const RowExchange& exchange, float* rows_to_send) {
+  const int64_t requested = static_cast<int64_t>(exchange.requested_rows.size());
+  if (requested == 0) return;
+  backend_.embedding_forward(rows_to_send, table_.data<float>(),
+                             exchange.requested_rows_device.data<int32_t>(), requested,
+                             options_.dim, local_rows_);
+}
+
+void ShardedEmbedding::return_rows(const RowExchange& exchange, const float* rows_to_send,
+                                   float* rows) {
+  const int64_t dim = options_.dim;
+  const int64_t unique_count = static_cast<int64_t>(exchange.unique_ids.size());
+  // Rows arrive grouped by owner, in the order the ids were sent.
+  Tensor received(backend_, {unique_count, dim}, DType::kFloat32);
+  communicator_.alltoallv(rows_to_send, scaled(exchange.recv_counts, dim), received.raw(),
+                          scaled(exchange.send_counts, dim), ElementType::kFloat32);
+  if (unique_count == 0) return;
+  backend_.embedding_forward(rows, received.data<float>(),
+                             exchange.unique_from_sent_device.data<int32_t>(), unique_count, dim,
+                             unique_count);
+}
+
+RowExchange ShardedEmbedding::lookup(const int64_t* ids, int64_t count, Tensor& rows) {
+  RowExchange exchange = dedup_ids(ids, count);
+  fetch_rows(exchange, rows);
+  return exchange;
+}
+
+RowExchange ShardedEmbedding::lookup_unique(std::vector<int64_t> unique_ids, Tensor& rows) {
+  RowExchange exchange = from_unique_ids(std::move(unique_ids));
+  fetch_rows(exchange, rows);
+  return exchange;
+}
+
+void ShardedEmbedding::fetch_rows(RowExchange& exchange, Tensor& rows) {
+  exchange_ids(exchange);
+  Tensor to_send(backend_, {static_cast<int64_t>(exchange.requested_rows.size()), options_.dim},
+                 DType::kFloat32);
+  gather_rows(exchange, to_send.empty() ? nullptr : to_send.data<float>());
+  rows = Tensor(backend_, {static_cast<int64_t>(exchange.unique_ids.size()), options_.dim},
+                DType::kFloat32);
+  return_rows(exchange, to_send.empty() ? nullptr : to_send.data<float>(),
+              rows.empty() ? nullptr : rows.data<float>());
+}
+
+// ---- backward -----------------------------------------------------------------------------
+
+RowGradients ShardedEmbedding::reduce_row_grads(const RowExchange& exchange, const float* drows) {
+  const int64_t dim = options_.dim;
+  const int64_t unique_count = static_cast<int64_t>(exchange.unique_ids.size());
+  const int64_t requested = static_cast<int64_t>(exchange.requested_rows.size());
+  // Each unique id's gradient, in the order its id was sent to the owner.
+  Tensor to_send(backend_, {unique_count, dim}, DType::kFloat32);
+  if (unique_count > 0) {
+    backend_.embedding_forward(to_send.data<float>(), drows,
+                               exchange.send_order_device.data<int32_t>(), unique_count, dim,
+                               unique_count);
+  }
+  // Pieces arrive grouped by requester, in the order of requested_rows.
+  Tensor pieces(backend_, {requested, dim}, DType::kFloat32);
+  communicator_.alltoallv(to_send.raw(), scaled(exchange.send_counts, dim), pieces.raw(),
+                          scaled(exchange.recv_counts, dim), ElementType::kFloat32);
+
+  // Sort the pieces by local row (stable: pieces of one row stay in requester order, so the
+  // sum is the same whatever the timing), then sum each row's run.
+  std::vector<int32_t> order(requested);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+    return exchange.requested_rows[a] < exchange.requested_rows[b];
+  });
+  RowGradients result;
+  std::vector<int64_t> offsets;
+  for (int64_t i = 0; i < requested; ++i) {
+    const int32_t row = exchange.requested_rows[order[i]];
+    if (result.rows.empty() || result.rows.back() != row) {
+      result.rows.push_back(row);
+      offsets.push_back(i);
+    }
+  }
+  offsets.push_back(requested);
+  const int64_t touched = static_cast<int64_t>(result.rows.size());
+  result.rows_device = to_device(backend_, result.rows);
+  result.gradients = Tensor(backend_, {touched, dim}, DType::kFloat32);
+  if (touched == 0) return result;
+  Tensor order_device = to_device(backend_, order);
+  Tensor sorted_pieces(backend_, {requested, dim}, DType::kFloat32);
+  backend_.embedding_forward(sorted_pieces.data<float>(), pieces.data<float>(),
+                             order_device.data<int32_t>(), requested, dim, requested);
+  Tensor offsets_device = to_device(backend_, offsets);
+  backend_.segment_sum(result.gradients.data<float>(), sorted_pieces.data<float>(),
+                       offsets_device.data<int64_t>(), touched, dim);
+  return result;
+}
+
+void ShardedEmbedding::apply_row_gradients(const RowGradients& gradients, float learning_rate) {
+  const int64_t touched = static_cast<int64_t>(gradients.rows.size());
+  optimizer_.step(table_.empty() ? nullptr : table_.data<float>(),
+                  touched > 0 ? gradients.rows_device.data<int32_t>() : nullptr,
+                  touched > 0 ? gradients.gradients.data<float>() : nullptr, touched,
+                  learning_rate);
+}
+
+void ShardedEmbedding::backward_and_update(const RowExchange& exchange, const float* drows,
+                                           float learning_rate) {
+  apply_row_gradients(reduce_row_grads(exchange, drows), learning_rate);
+}
+
+// ---- checkpoints --------------------------------------------------------------------------
+
+std::vector<std::string> ShardedEmbedding::row_table_names() const {
+  std::vector<std::string> names = {"weights"};
+  for (const std::string& name : optimizer_.state_names()) names.push_back(name);
+  return names;
+}
+
+Tensor& ShardedEmbedding::row_table(size_t table) {
+  REQUIRE(table <= optimizer_.state_names().size(), "sharded embedding: no row table "
+                                                        << table << " (" << row_table_names().size()
+                                                        << " tables)");
+  return table == 0 ? table_ : optimizer_.state(table - 1);
+}
+
+int64_t ShardedEmbedding::owned_below(int64_t item_limit, int rank) const {
+  return item_limit > rank ? (item_limit - rank + world_ - 1) / world_ : 0;
+}
+
+void ShardedEmbedding::collect_rows(size_t table, const RowSink& sink, int64_t chunk_rows) {
+  REQUIRE(chunk_rows > 0, "collect_rows: chunk_rows must be positive, got " << chunk_rows);
+  Tensor& rows = row_table(table);
+  const int64_t dim = options_.dim;
+  const int64_t chunk_capacity = std::min(chunk_rows, options_.num_items);
+  Tensor received(backend_, {rank_ == 0 ? chunk_capacity : 0, dim}, DType::kFloat32);
+  std::vector<float> received_host, ordered;
+  for (int64_t first = 0; first < options_.num_items; first += chunk_rows) {
+    const int64_t count = std::min(chunk_rows, options_.num_items - first);
+    const int64_t lowest = owned_below(first, rank_);
+    const int64_t own = owned_below(first + count, rank_) - lowest;
+    // This rank's rows of the chunk are consecutive local rows: sent as they lie.
+    std::vector<size_t> send_counts(world_, 0);
+    send_counts[0] = static_cast<size_t>(own * dim);
+    std::vector<size_t> recv_counts(world_, 0);
+    if (rank_ == 0) {
+      for (int r = 0; r < world_; ++r)
+        recv_counts[r] =
+            static_cast<size_t>((owned_below(first + count, r) - owned_below(first, r)) * dim);
+    }
+    communicator_.alltoallv(own > 0 ? row_pointer(rows, lowest, dim) : nullptr, send_counts,
+                            received.raw(), recv_counts, ElementType::kFloat32);
+    if (rank_ != 0) continue;
+    received_host.resize(count * dim);
+    backend_.copy_to_host(received_host.data(), received.raw(),
+                          received_host.size() * sizeof(float));
+    // Interleave the owners' blocks into item order.
+    ordered.resize(count * dim);
+    size_t block_start = 0;
+    for (int r = 0; r < world_; ++r) {
+      const int64_t first_row = owned_below(first, r);
+      const int64_t block_rows = owned_below(first + count, r) - first_row;
+      for (int64_t k = 0; k < block_rows; ++k) {
+        const int64_t item = (first_row + k) * world_ + r;
+        std::copy_n(received_host.begin() + block_start + k * dim, dim,
+                    ordered.begin() + (item - first) * dim);
+      }
+      block_start += block_rows * dim;
+    }
+    sink(first, count, ordered.data());
+  }
+}
+
+void ShardedEmbedding::scatter_rows(size_t table, const RowSource& source, int64_t chunk_rows) {
+  REQUIRE(chunk_rows > 0, "scatter_rows: chunk_rows must be positive, got " << chunk_rows);
+  Tensor& rows = row_table(table);
+  const int64_t dim = options_.dim;
+  const int64_t chunk_capacity = std::min(chunk_rows, options_.num_items);
+  Tensor staged(backend_, {rank_ == 0 ? chunk_capacity : 0, dim}, DType::kFloat32);
+  std::vector<float> ordered, grouped;
+  for (int64_t first = 0; first < options_.num_items; first += chunk_rows) {
+    const int64_t count = std::min(chunk_rows, options_.num_items - first);
+    std::vector<size_t> send_counts(world_, 0);
+    if (rank_ == 0) {
+      ordered.assign(count * dim, 0.0f);
+      source(first, count, ordered.data());
+      // Group item-ordered rows by owner.
+      grouped.resize(count * dim);
+      size_t block_start = 0;
+      for (int r = 0; r < world_; ++r) {
+        const int64_t first_row = owned_below(first, r);
+        const int64_t block_rows = owned_below(first + count, r) - first_row;
+        for (int64_t k = 0; k < block_rows; ++k) {
+          const int64_t item = (first_row + k) * world_ + r;
+          std::copy_n(ordered.begin() + (item - first) * dim, dim,
+                      grouped.begin() + block_start + k * dim);
+        }
+        block_start += block_rows * dim;
+        send_counts[r] = static_cast<size_t>(block_rows * dim);
+      }
+      backend_.copy_to_device(staged.raw(), grouped.data(), grouped.size() * sizeof(float));
+    }
+    const int64_t lowest = owned_below(first, rank_);
+    const int64_t own = owned_below(first + count, rank_) - lowest;
+    std::vector<size_t> recv_counts(world_, 0);
+    recv_counts[0] = static_cast<size_t>(own * dim);
+    communicator_.alltoallv(staged.raw(), send_counts,
+                            own > 0 ? row_pointer(rows, lowest, dim) : nullptr, recv_counts,
+                            ElementType::kFloat32);
+  }
+}
+
+}  // namespace slatetrain
