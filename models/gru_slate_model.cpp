@@ -110,13 +110,17 @@ void GruSlateModel::run_sequence(const ModelInputs& inputs, const float* rows) {
   float* output = ensure_buffer<float>(backend_, output_states_, n * H);
   if (n > 0) gru_.forward(backend_, output, input, advance, gru_weights(), B, T);
 
-  // previous [B, T, H]: h_{t-1}, the state before step t (h_{-1} = 0).
-  float* previous = ensure_buffer<float>(backend_, previous_, n * H);
-  backend_.zero(previous, static_cast<size_t>(n * H) * sizeof(float));
-  for (int64_t b = 0; b < B; ++b) {
-    backend_.copy_on_device(previous + (b * T + 1) * H, output + b * T * H,
-                            static_cast<size_t>((T - 1) * H) * sizeof(float));
+  // previous [B, T, H]: h_{t-1}, the state before step t (h_{-1} = 0), gathered from output by
+  // the index b*T + t - 1 (-1 at t = 0 gives the zero row): one op, also on the device.
+  if (previous_index_.numel() != n || previous_index_steps_ != T) {
+    previous_index_steps_ = static_cast<int>(T);
+    std::vector<int32_t> index(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) index[i] = i % T == 0 ? -1 : static_cast<int32_t>(i - 1);
+    upload(backend_, previous_index_, index.data(), n);
   }
+  float* previous = ensure_buffer<float>(backend_, previous_, n * H);
+  const EmbeddingLookup shift{n, H};
+  shift.forward(backend_, previous, output, previous_index_.data<int32_t>(), n);
 
   // z_t = W_out h_{t-1}: user [n, D].
   float* user = ensure_buffer<float>(backend_, user_, n * D);
@@ -218,10 +222,8 @@ void GruSlateModel::backward(float* drows, float gradient_scale) {
   // Undo the shift: doutput[b, t] = dprevious[b, t + 1]; the last state feeds nothing.
   float* doutput = ensure_buffer<float>(backend_, doutput_, n * H);
   backend_.zero(doutput, static_cast<size_t>(n * H) * sizeof(float));
-  for (int64_t b = 0; b < B; ++b) {
-    backend_.copy_on_device(doutput + b * T * H, dprevious + (b * T + 1) * H,
-                            static_cast<size_t>((T - 1) * H) * sizeof(float));
-  }
+  const EmbeddingLookup shift{n, H};
+  shift.backward(backend_, doutput, dprevious, previous_index_.data<int32_t>(), n);
 
   float* dinput = ensure_buffer<float>(backend_, dinput_, n * D);
   gru_.backward(backend_, dinput, gru_gradients(), doutput, input_.data<float>(),

@@ -25,8 +25,6 @@
 
 namespace slatetrain {
 
-enum class LossKind { kSlate, kSampledSoftmax };
-
 // Slate lengths 0..26 (26 is a published anomaly) each have a no-click bias.
 inline constexpr int64_t kNoClickBiasSize = 27;
 inline constexpr int64_t kInteractionTypeCount = 3;
@@ -95,12 +93,13 @@ class GruSlateModel {
   int batch_users_ = 0, max_steps_ = 0, slate_slots_ = 0, negatives_ = 0;
   int64_t num_rows_ = 0;
   int64_t sampled_loss_steps_ = 0;
+  int previous_index_steps_ = 0;  // T that previous_index_ was built for
   const float* rows_ = nullptr;
   bool backward_ready_ = false;
   // Uploaded indices (device). shapes: [n] unless noted.
   Tensor click_rows_, advance_, slate_rows_ /*[n,S]*/, slate_length_, interaction_type_index_,
       target_, slate_loss_step_, positive_, negative_ /*[n,K]*/, sampled_loss_step_,
-      last_step_index_ /*[B]*/;
+      last_step_index_ /*[B]*/, previous_index_ /*[n]: b*T + t - 1, -1 at t = 0*/;
   // Activations and their gradients. shapes: input [n,D], output/previous [n,H], user [n,D],
   // scores [n,S].
   Tensor input_, output_states_, previous_, user_, scores_;

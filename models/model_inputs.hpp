@@ -31,6 +31,9 @@ struct ModelInputs {
   int64_t steps() const { return int64_t{batch_users} * max_steps; }
 };
 
+// The training losses of DESIGN.md section 5.
+enum class LossKind { kSlate, kSampledSoftmax };
+
 struct ModelBatchOptions {
   bool update_every_step = false;  // advance on every real step (click != 0), not clicks only
   int negatives = 0;               // K sampled negatives per loss step (sampled_softmax)
@@ -50,6 +53,10 @@ struct ModelBatch {
   int64_t sampled_loss_steps = 0;                          // steps with positive_rows >= 0
 
   ModelInputs inputs() const;
+  // The loss steps of this batch for `loss` (the trainer sums them over ranks to normalise).
+  int64_t loss_steps(LossKind loss) const {
+    return loss == LossKind::kSlate ? slate_loss_steps : sampled_loss_steps;
+  }
 };
 
 // Builds the model's view of `batch`. Loss steps are the batch's step_mask steps (its phase):

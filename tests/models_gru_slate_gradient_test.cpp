@@ -118,3 +118,35 @@ TEST(GruSlateModelGradients, GradientsAccumulateAcrossBackwards) {
 
 }  // namespace
 }  // namespace slatetrain
+
+namespace slatetrain {
+namespace {
+
+TEST(GruSlateModelGradients, BatchShapeChangeWithTheSameStepCount) {
+  CpuBackend backend(1);
+  Random random(43);
+  GruSlateModelConfig config;
+  config.dim = 3;
+  config.hidden = 4;
+  SlateBatch long_users = random_batch(random);  // B = 2, T = 4
+  SlateBatch short_users = long_users;           // the same arrays read as B = 4, T = 2
+  short_users.batch_users = short_users.valid_users = 4;
+  short_users.max_steps = 2;
+  short_users.user_row = {0, 1, 2, 3};
+  short_users.split = {0, 0, 0, 0};
+  const ModelBatch first = build_model_batch(long_users, {});
+  const ModelBatch second = build_model_batch(short_users, {});
+  std::vector<float> rows(second.unique_ids.size() * 3, 0.3f);
+  rows[1] = -0.4f;
+
+  GruSlateModel reused(backend, config), fresh(backend, config);
+  reused.initialize(9);
+  fresh.initialize(9);
+  std::vector<float> first_rows(first.unique_ids.size() * 3, 0.1f);
+  reused.forward(first.inputs(), first_rows.data());
+  EXPECT_EQ(reused.forward(second.inputs(), rows.data()),
+            fresh.forward(second.inputs(), rows.data()));
+}
+
+}  // namespace
+}  // namespace slatetrain
