@@ -4,12 +4,17 @@
 
 #include <cstdint>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "core/cpu_backend.hpp"
+#include "core/backend.hpp"
+#include "core/tensor.hpp"
+#ifdef SLATETRAIN_HAVE_CUDA
+#include "core/cuda_device.hpp"
+#endif
 #include "data/split.hpp"
 #include "models/gru_slate_model.hpp"
 #include "models/model_inputs.hpp"
@@ -87,8 +92,15 @@ std::vector<float> gather_rows(const std::vector<float>& table, const std::vecto
   return rows;
 }
 
-void run_fixture(const std::string& name) {
-  SCOPED_TRACE(name);
+// Device copies of host values (rows, and buffers the model writes).
+Tensor on_device(Backend& backend, const std::vector<float>& values) {
+  Tensor tensor(backend, {static_cast<int64_t>(values.size())}, DType::kFloat32);
+  tensor.copy_from_host(values);
+  return tensor;
+}
+
+void run_fixture(const std::string& name, Device device) {
+  SCOPED_TRACE(name + " on " + device_name(device));
   const json fixture = load_fixture(name);
   const json& config = fixture.at("config");
   const json& results = fixture.at("results");
@@ -96,7 +108,8 @@ void run_fixture(const std::string& name) {
   const int64_t D = config.at("dim").get<int64_t>();
   const int64_t num_items = config.at("num_items").get<int64_t>();
 
-  CpuBackend backend(1);
+  std::unique_ptr<Backend> backend_owner = make_backend(device);
+  Backend& backend = *backend_owner;
   GruSlateModel model(backend, fixture_config(fixture));
   for (const auto& [weight, values] : fixture.at("weights").items()) {
     if (weight != "item_embedding") model.parameters().set_values(weight, array<float>(values));
@@ -117,12 +130,14 @@ void run_fixture(const std::string& name) {
   const int64_t loss_steps = sampled ? batch.sampled_loss_steps : batch.slate_loss_steps;
   ASSERT_EQ(loss_steps, results.at("loss_steps").get<int64_t>());
   const std::vector<float> rows = gather_rows(table, batch.unique_ids, D);
-  const double loss = model.forward(batch.inputs(), rows.data());
+  const Tensor device_rows = on_device(backend, rows);
+  const double loss = model.forward(batch.inputs(), device_rows.data<float>());
   EXPECT_NEAR(loss, results.at("loss_sum").get<double>(), kTolerance);
 
-  std::vector<float> drows(rows.size(), -7.0f);  // overwritten by backward
+  Tensor device_drows = on_device(backend, std::vector<float>(rows.size(), -7.0f));  // overwritten
   model.parameters().zero_gradients();
-  model.backward(drows.data(), 1.0f / static_cast<float>(loss_steps));
+  model.backward(device_drows.data<float>(), 1.0f / static_cast<float>(loss_steps));
+  const std::vector<float> drows = device_drows.to_host<float>();
   std::vector<double> dtable(static_cast<size_t>(num_items * D), 0.0);
   for (size_t r = 0; r < batch.unique_ids.size(); ++r) {
     for (int64_t d = 0; d < D; ++d) dtable[batch.unique_ids[r] * D + d] += drows[r * D + d];
@@ -139,28 +154,41 @@ void run_fixture(const std::string& name) {
   const SlateBatch held_out = fixture_batch(fixture, LoaderPhase::kValid);
   const ModelBatch held_out_batch = build_model_batch(held_out, {options.update_every_step, 0});
   ASSERT_EQ(held_out_batch.slate_loss_steps, results.at("held_out_steps").get<int64_t>());
-  const std::vector<float> held_out_rows = gather_rows(table, held_out_batch.unique_ids, D);
-  EXPECT_NEAR(model.slate_loss(held_out_batch.inputs(), held_out_rows.data()),
+  const Tensor held_out_rows = on_device(backend, gather_rows(table, held_out_batch.unique_ids, D));
+  EXPECT_NEAR(model.slate_loss(held_out_batch.inputs(), held_out_rows.data<float>()),
               results.at("held_out_loss_sum").get<double>(), kTolerance);
 
   // The user vectors after t_testsplit steps (evaluation's z).
-  std::vector<float> user(static_cast<size_t>(train.batch_users * D), -7.0f);
-  model.user_vectors(user.data(), held_out_batch.inputs(), held_out_rows.data(),
+  Tensor user = on_device(backend, std::vector<float>(train.batch_users * D, -7.0f));
+  model.user_vectors(user.data<float>(), held_out_batch.inputs(), held_out_rows.data<float>(),
                      config.at("t_testsplit").get<int>());
-  EXPECT_TRUE(
-      all_near("user vectors", user, array<double>(results.at("user_vectors")), kTolerance));
+  EXPECT_TRUE(all_near("user vectors", user.to_host<float>(),
+                       array<double>(results.at("user_vectors")), kTolerance));
 }
 
+const char* const kFixtures[] = {"slate_click_advance", "slate_every_step", "sampled_softmax"};
+
 TEST(GruSlateModelAgainstPyTorch, SlateLossClickAdvanceWithInteractionTypes) {
-  run_fixture("slate_click_advance");
+  run_fixture("slate_click_advance", Device::kCpu);
 }
 
 TEST(GruSlateModelAgainstPyTorch, SlateLossEveryStepAdvance) {
-  run_fixture("slate_every_step");
+  run_fixture("slate_every_step", Device::kCpu);
 }
 
 TEST(GruSlateModelAgainstPyTorch, SampledSoftmaxLoss) {
-  run_fixture("sampled_softmax");
+  run_fixture("sampled_softmax", Device::kCpu);
+}
+
+// The same model through the CUDA backend (the layers are unchanged; only the ops differ).
+TEST(GruSlateModelAgainstPyTorch, AllCasesOnCuda) {
+#ifdef SLATETRAIN_HAVE_CUDA
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  for (const char* name : kFixtures) run_fixture(name, Device::kCuda);
+#else
+  (void)kFixtures;
+  GTEST_SKIP() << "built without the CUDA backend";
+#endif
 }
 
 }  // namespace
