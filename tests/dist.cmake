@@ -29,3 +29,6 @@ slatetrain_add_test(NAME optimizer_tests
 
 slatetrain_add_dist_mpi_test(NAME dist_sharded_embedding_mpi
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/dist_sharded_embedding_mpi.cpp)
+
+slatetrain_add_dist_mpi_test(NAME dist_buckets_topk_mpi
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/dist_buckets_topk_mpi.cpp)
