@@ -2,10 +2,13 @@
 // through OpenBLAS (cblas_sgemm); the other loops are split over a small thread pool.
 // The op bodies live in core/cpu/*.cpp, one file per op family.
 //
-// Threads: by default min(hardware threads / ranks on this node, ...) from the environment
-// (SLATETRAIN_CPU_THREADS, else the hardware threads divided by OMPI_COMM_WORLD_LOCAL_SIZE or
-// SLURM_NTASKS_PER_NODE so that ranks sharing a node do not oversubscribe it). OpenBLAS uses
-// the same count unless OPENBLAS_NUM_THREADS is set, which is honoured.
+// Threads: SLATETRAIN_CPU_THREADS if set, else the hardware threads divided by the ranks on
+// this node (OMPI_COMM_WORLD_LOCAL_SIZE or SLURM_NTASKS_PER_NODE), so that ranks sharing a
+// node do not oversubscribe it. One set of threads does all the work: OpenBLAS is set to one
+// thread and large matrix products are split by rows over the pool. If OPENBLAS_NUM_THREADS is
+// set, it is honoured instead: OpenBLAS threads each product itself and the pool leaves
+// products alone. (OpenBLAS's thread count is process-wide: the last CpuBackend created or
+// set_threads() call decides it.)
 #pragma once
 
 #include <memory>
@@ -20,7 +23,7 @@ class CpuBackend final : public Backend {
   // threads <= 0: the default described above.
   explicit CpuBackend(int threads = 0);
 
-  // Threads for the pool and for OpenBLAS (OPENBLAS_NUM_THREADS still wins for OpenBLAS).
+  // Threads for the pool (and the products it splits); see above for OpenBLAS.
   void set_threads(int threads);
   int threads() const { return pool_->threads(); }
   // The count the environment asks for (see above).
@@ -113,7 +116,12 @@ class CpuBackend final : public Backend {
     pool_->parallel_for(0, count, grain, body);
   }
 
+  // The pool that splits large matrix products, or nullptr when OpenBLAS threads them itself
+  // (OPENBLAS_NUM_THREADS set).
+  ThreadPool* gemm_pool() const { return split_gemm_ ? pool_.get() : nullptr; }
+
   std::unique_ptr<ThreadPool> pool_;
+  bool split_gemm_ = true;
 };
 
 }  // namespace slatetrain

@@ -1,6 +1,8 @@
 #include "core/thread_pool.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 
 namespace slatetrain {
 
@@ -8,6 +10,19 @@ namespace {
 // True on pool workers and on a caller inside parallel_for: nested loops run inline.
 thread_local bool inside_parallel_loop = false;
 }  // namespace
+
+struct ThreadPool::Loop {
+  const std::function<void(int64_t, int64_t)>* body = nullptr;
+  int64_t begin = 0;
+  int64_t end = 0;
+  int64_t chunk_size = 1;
+  int64_t chunk_count = 0;
+  std::atomic<int64_t> next_chunk{0};
+  std::atomic<int64_t> finished_chunks{0};
+  std::mutex error_mutex;
+  std::exception_ptr first_error;
+  ThreadPool* pool = nullptr;
+};
 
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < std::max(threads, 1); ++i) workers_.emplace_back([this] { worker_loop(); });
@@ -34,45 +49,48 @@ void ThreadPool::parallel_for(int64_t begin, int64_t end, int64_t grain,
   }
   // A few chunks per thread balance uneven work without much scheduling cost.
   const int64_t chunk_size = std::max(grain, (count + threads * 4 - 1) / (threads * 4));
+  auto loop = std::make_shared<Loop>();
+  loop->body = &body;
+  loop->begin = begin;
+  loop->end = end;
+  loop->chunk_size = chunk_size;
+  loop->chunk_count = (count + chunk_size - 1) / chunk_size;
+  loop->pool = this;
 
   std::lock_guard<std::mutex> caller_lock(caller_mutex_);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    body_ = &body;
-    begin_ = begin;
-    end_ = end;
-    chunk_size_ = chunk_size;
-    chunk_count_ = (count + chunk_size - 1) / chunk_size;
-    next_chunk_.store(0);
-    first_error_ = nullptr;
-    busy_workers_ = static_cast<int>(workers_.size());
+    current_ = loop;
     ++generation_;
   }
   work_ready_.notify_all();
   inside_parallel_loop = true;
-  run_chunks();
+  run_chunks(*loop);
   inside_parallel_loop = false;
-  std::exception_ptr error;
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    work_done_.wait(lock, [this] { return busy_workers_ == 0; });
-    body_ = nullptr;
-    error = first_error_;
+    work_done_.wait(lock, [&] { return loop->finished_chunks.load() == loop->chunk_count; });
+    current_.reset();
   }
-  if (error) std::rethrow_exception(error);
+  if (loop->first_error) std::rethrow_exception(loop->first_error);
 }
 
-void ThreadPool::run_chunks() {
+void ThreadPool::run_chunks(Loop& loop) {
   for (;;) {
-    const int64_t chunk = next_chunk_.fetch_add(1);
-    if (chunk >= chunk_count_) return;
-    const int64_t chunk_begin = begin_ + chunk * chunk_size_;
-    const int64_t chunk_end = std::min(end_, chunk_begin + chunk_size_);
+    const int64_t chunk = loop.next_chunk.fetch_add(1);
+    if (chunk >= loop.chunk_count) return;
+    const int64_t chunk_begin = loop.begin + chunk * loop.chunk_size;
+    const int64_t chunk_end = std::min(loop.end, chunk_begin + loop.chunk_size);
     try {
-      (*body_)(chunk_begin, chunk_end);
+      (*loop.body)(chunk_begin, chunk_end);
     } catch (...) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!first_error_) first_error_ = std::current_exception();
+      std::lock_guard<std::mutex> lock(loop.error_mutex);
+      if (!loop.first_error) loop.first_error = std::current_exception();
+    }
+    if (loop.finished_chunks.fetch_add(1) + 1 == loop.chunk_count) {
+      // The last chunk: wake the caller (under the mutex so the wake-up cannot be missed).
+      std::lock_guard<std::mutex> lock(loop.pool->mutex_);
+      loop.pool->work_done_.notify_all();
     }
   }
 }
@@ -81,18 +99,15 @@ void ThreadPool::worker_loop() {
   inside_parallel_loop = true;
   uint64_t seen_generation = 0;
   for (;;) {
+    std::shared_ptr<Loop> loop;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       work_ready_.wait(lock, [&] { return stopping_ || generation_ != seen_generation; });
       if (stopping_) return;
       seen_generation = generation_;
+      loop = current_;
     }
-    run_chunks();
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      --busy_workers_;
-    }
-    work_done_.notify_one();
+    if (loop) run_chunks(*loop);
   }
 }
 

@@ -1,12 +1,13 @@
-// A small fixed pool of worker threads for the CPU backend's loops that are not matrix
-// products (OpenBLAS runs its own threads for those). The calling thread works too.
+// A small fixed pool of worker threads for the CPU backend's loops, the caller included.
+// Workers sleep on a condition variable between loops; a loop is complete when all of its
+// chunks are, so the caller never waits for a worker that has not started (which matters when
+// ranks share cores and a worker is descheduled).
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -31,8 +32,9 @@ class ThreadPool {
                     const std::function<void(int64_t, int64_t)>& body);
 
  private:
+  struct Loop;
   void worker_loop();
-  void run_chunks();
+  static void run_chunks(Loop& loop);
 
   std::vector<std::thread> workers_;
   std::mutex caller_mutex_;  // one loop at a time
@@ -41,16 +43,7 @@ class ThreadPool {
   std::condition_variable work_done_;
   bool stopping_ = false;
   uint64_t generation_ = 0;
-  int busy_workers_ = 0;
-
-  // The current loop.
-  const std::function<void(int64_t, int64_t)>* body_ = nullptr;
-  int64_t begin_ = 0;
-  int64_t end_ = 0;
-  int64_t chunk_size_ = 1;
-  int64_t chunk_count_ = 0;
-  std::atomic<int64_t> next_chunk_{0};
-  std::exception_ptr first_error_;
+  std::shared_ptr<Loop> current_;  // shared: a late worker may still hold a finished loop
 };
 
 }  // namespace slatetrain

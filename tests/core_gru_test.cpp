@@ -118,6 +118,34 @@ TEST(CoreGru, MatchesNaiveReferenceAndHoldsStateOnMaskedSteps) {
   }
 }
 
+TEST(CoreGru, LargeBatchSplitsProductsAndMatchesOneThread) {
+  // Sizes where the pool splits the matrix products (strided rows of the state included).
+  GruCase gru(64, 3, 32, 48, 35);
+  for (size_t i = 0; i < gru.advance.size(); i += 5) gru.advance[i] = 0;
+  const auto output_weights = random_values(size_t(64 * 3 * 48), 36);
+  auto run = [&](int threads, std::vector<float>& output, std::vector<float>& dx,
+                 std::vector<float>& dw_hh) {
+    CpuBackend backend(threads);
+    std::vector<float> workspace;
+    output = gru.forward(backend, &workspace);
+    dx.assign(gru.x.size(), 0.0f);
+    dw_hh.assign(gru.w_hh.size(), 0.0f);
+    std::vector<float> dw_ih(gru.w_ih.size(), 0.0f), db_ih(gru.b_ih.size(), 0.0f),
+        db_hh(gru.b_hh.size(), 0.0f);
+    backend.gru_backward(dx.data(), nullptr, dw_ih.data(), dw_hh.data(), db_ih.data(), db_hh.data(),
+                         output_weights.data(), gru.x.data(), gru.h0.data(), gru.advance.data(),
+                         gru.w_ih.data(), gru.w_hh.data(), output.data(), workspace.data(), 64, 3,
+                         32, 48);
+  };
+  std::vector<float> output_1, dx_1, dw_hh_1, output_3, dx_3, dw_hh_3;
+  run(1, output_1, dx_1, dw_hh_1);
+  run(3, output_3, dx_3, dw_hh_3);
+  EXPECT_TRUE(arrays_near(output_3, gru.reference(), 1e-5, 1e-5));
+  EXPECT_TRUE(arrays_near(output_3, output_1, 1e-6, 1e-6));
+  EXPECT_TRUE(arrays_near(dx_3, dx_1, 1e-5, 1e-5));
+  EXPECT_TRUE(arrays_near(dw_hh_3, dw_hh_1, 1e-4, 1e-5));
+}
+
 TEST(CoreGru, NullInitialStateMeansZeros) {
   CpuBackend backend(1);
   GruCase gru(2, 3, 3, 4, 40);

@@ -51,6 +51,25 @@ TEST(CoreLinearAlgebra, GemmAllTransposeCombinations) {
   }
 }
 
+TEST(CoreLinearAlgebra, LargeGemmSplitOverThreads) {
+  // Large enough (m*n*k above 2^18) for the pool to split C's rows over threads.
+  CpuBackend backend(3);
+  const int m = 71, n = 65, k = 66;
+  for (bool transpose_a : {false, true}) {
+    for (bool transpose_b : {false, true}) {
+      const auto a = random_values(m * k, 14);
+      const auto b = random_values(k * n, 15);
+      const auto c = random_values(m * n, 16);
+      auto result = c;
+      backend.gemm(transpose_a, transpose_b, m, n, k, 1.5f, a.data(), b.data(), -1.0f,
+                   result.data());
+      EXPECT_TRUE(arrays_near(
+          result, naive_gemm(transpose_a, transpose_b, m, n, k, 1.5f, a, b, -1.0f, c), 1e-4, 1e-5))
+          << "transpose_a=" << transpose_a << " transpose_b=" << transpose_b;
+    }
+  }
+}
+
 TEST(CoreLinearAlgebra, GemmBetaZeroIgnoresNan) {
   CpuBackend backend(1);
   const auto a = random_values(6, 4), b = random_values(6, 5);

@@ -62,8 +62,8 @@ void CpuBackend::gru_forward(float* output, float* workspace, const float* input
   GruWorkspace ws = split_workspace(workspace, B, T, H);
 
   // Input side of every step at once: [B*T, 3H] = input [B*T, I] W_ih^T + b_ih.
-  cpu::sgemm(false, true, B * T, 3 * H, I, 1.0f, input, I, weight_ih, I, 0.0f, ws.input_gates,
-             3 * H);
+  cpu::sgemm(gemm_pool(), false, true, B * T, 3 * H, I, 1.0f, input, I, weight_ih, I, 0.0f,
+             ws.input_gates, 3 * H);
   add_bias(ws.input_gates, bias_ih, B * T, 3 * H);
 
   for (int64_t t = 0; t < T; ++t) {
@@ -79,8 +79,8 @@ void CpuBackend::gru_forward(float* output, float* workspace, const float* input
       }
     }
     // hidden_gates [B, 3H] = h_{t-1} W_hh^T + b_hh (rows of previous_state stride T*H).
-    cpu::sgemm(false, true, B, 3 * H, H, 1.0f, ws.previous_state + t * H, T * H, weight_hh, H, 0.0f,
-               ws.hidden_gates, 3 * H);
+    cpu::sgemm(gemm_pool(), false, true, B, 3 * H, H, 1.0f, ws.previous_state + t * H, T * H,
+               weight_hh, H, 0.0f, ws.hidden_gates, 3 * H);
     add_bias(ws.hidden_gates, bias_hh, B, 3 * H);
 
     parallel_for(B, 8, [&](int64_t begin, int64_t end) {
@@ -160,27 +160,27 @@ void CpuBackend::gru_backward(float* dinput, float* dinitial_state, float* dweig
       }
     });
     // dL/dh_{t-1} += hidden_grads[:, t] [B, 3H] W_hh [3H, H].
-    cpu::sgemm(false, false, B, H, 3 * H, 1.0f, ws.hidden_grads + t * 3 * H, T * 3 * H, weight_hh,
-               H, 1.0f, ws.state_grad, H);
+    cpu::sgemm(gemm_pool(), false, false, B, H, 3 * H, 1.0f, ws.hidden_grads + t * 3 * H, T * 3 * H,
+               weight_hh, H, 1.0f, ws.state_grad, H);
   }
   if (dinitial_state) {
     copy_on_device(dinitial_state, ws.state_grad, static_cast<size_t>(B * H) * sizeof(float));
   }
   // Parameter gradients over all steps at once (accumulate).
   if (dweight_ih) {
-    cpu::sgemm(true, false, 3 * H, I, B * T, 1.0f, input_grads, 3 * H, input, I, 1.0f, dweight_ih,
-               I);
+    cpu::sgemm(gemm_pool(), true, false, 3 * H, I, B * T, 1.0f, input_grads, 3 * H, input, I, 1.0f,
+               dweight_ih, I);
   }
   if (dweight_hh) {
-    cpu::sgemm(true, false, 3 * H, H, B * T, 1.0f, ws.hidden_grads, 3 * H, ws.previous_state, H,
-               1.0f, dweight_hh, H);
+    cpu::sgemm(gemm_pool(), true, false, 3 * H, H, B * T, 1.0f, ws.hidden_grads, 3 * H,
+               ws.previous_state, H, 1.0f, dweight_hh, H);
   }
   if (dbias_ih) bias_backward(dbias_ih, input_grads, B * T, 3 * H);
   if (dbias_hh) bias_backward(dbias_hh, ws.hidden_grads, B * T, 3 * H);
   // Input gradient (overwrite): [B*T, I] = input_grads [B*T, 3H] W_ih [3H, I].
   if (dinput) {
-    cpu::sgemm(false, false, B * T, I, 3 * H, 1.0f, input_grads, 3 * H, weight_ih, I, 0.0f, dinput,
-               I);
+    cpu::sgemm(gemm_pool(), false, false, B * T, I, 3 * H, 1.0f, input_grads, 3 * H, weight_ih, I,
+               0.0f, dinput, I);
   }
 }
 

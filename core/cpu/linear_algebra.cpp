@@ -4,20 +4,45 @@
 #include "core/cpu/blas.hpp"
 #include "core/cpu_backend.hpp"
 #include "core/error.hpp"
+#include "core/thread_pool.hpp"
 
 namespace slatetrain {
 
 namespace cpu {
 
-void sgemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
-           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-           int64_t ldc) {
-  REQUIRE(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=" << m << " n=" << n << " k=" << k);
-  if (m == 0 || n == 0) return;
+namespace {
+
+// Multiply-adds below which splitting a product over threads costs more than it saves.
+constexpr int64_t kSplitGemmWork = int64_t{1} << 18;
+
+void blas_sgemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
+                const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                int64_t ldc) {
   cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
               transpose_b ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
-              static_cast<blasint>(n), static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda),
-              b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+              static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
+              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
+              static_cast<blasint>(ldc));
+}
+
+}  // namespace
+
+void sgemm(ThreadPool* pool, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+           float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+           float* c, int64_t ldc) {
+  REQUIRE(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=" << m << " n=" << n << " k=" << k);
+  if (m == 0 || n == 0) return;
+  if (!pool || pool->threads() == 1 || m < 2 || m * n * k < kSplitGemmWork) {
+    blas_sgemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  // One block of C's rows per thread. Row r of op(A) is row r of A, or column r when transposed.
+  const int64_t rows_per_thread = (m + pool->threads() - 1) / pool->threads();
+  pool->parallel_for(0, m, rows_per_thread, [&](int64_t row_begin, int64_t row_end) {
+    const float* a_block = transpose_a ? a + row_begin : a + row_begin * lda;
+    blas_sgemm(transpose_a, transpose_b, row_end - row_begin, n, k, alpha, a_block, lda, b, ldb,
+               beta, c + row_begin * ldc, ldc);
+  });
 }
 
 }  // namespace cpu
@@ -25,7 +50,7 @@ void sgemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, 
 void CpuBackend::gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
                       float alpha, const float* a, const float* b, float beta, float* c) {
   // Row-major leading dimensions: the stored row length of each matrix.
-  cpu::sgemm(transpose_a, transpose_b, m, n, k, alpha, a, transpose_a ? m : k, b,
+  cpu::sgemm(gemm_pool(), transpose_a, transpose_b, m, n, k, alpha, a, transpose_a ? m : k, b,
              transpose_b ? k : n, beta, c, n);
 }
 

@@ -42,8 +42,11 @@ CpuBackend::CpuBackend(int threads) {
 void CpuBackend::set_threads(int threads) {
   if (threads <= 0) threads = default_threads();
   pool_ = std::make_unique<ThreadPool>(threads);
-  // OpenBLAS reads OPENBLAS_NUM_THREADS itself at load time; only override it when unset.
-  if (!positive_environment_integer("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(threads);
+  // OpenBLAS reads OPENBLAS_NUM_THREADS itself at load time; when it is unset, OpenBLAS runs
+  // single-threaded and the pool splits large products (two thread teams on the same cores
+  // slow each other down: OpenBLAS's idle threads spin).
+  split_gemm_ = !positive_environment_integer("OPENBLAS_NUM_THREADS");
+  if (split_gemm_) openblas_set_num_threads(1);
 }
 
 void* CpuBackend::allocate(size_t bytes) {
