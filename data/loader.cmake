@@ -6,3 +6,7 @@ add_library(slatetrain_loader STATIC
   ${CMAKE_CURRENT_LIST_DIR}/slate_loader.cpp)
 target_link_libraries(slatetrain_loader PUBLIC slatetrain_shards slatetrain_split slatetrain_core
                                                Threads::Threads)
+
+# The loader's decode rate over a converted directory (bench/; prints one key=value line).
+add_executable(loader_bench ${CMAKE_SOURCE_DIR}/bench/loader_bench.cpp)
+target_link_libraries(loader_bench PRIVATE slatetrain_loader)
