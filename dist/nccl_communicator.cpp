@@ -188,7 +188,7 @@ void NcclCommunicator::settle(ncclResult_t issued, const char* operation) {
 }
 
 void NcclCommunicator::wait_for(const char* operation) {
-  REQUIRE(nccl_ != nullptr, "rank " << rank_ << ": the NCCL communicator was aborted earlier");
+  check_usable(operation);
   const auto start = std::chrono::steady_clock::now();
   auto pause = std::chrono::microseconds(1);
   while (true) {
@@ -213,6 +213,17 @@ void NcclCommunicator::wait() {
   wait_for("wait");
 }
 
+void NcclCommunicator::abort() {
+  if (nccl_ == nullptr) return;
+  ncclCommAbort(nccl_);
+  nccl_ = nullptr;
+}
+
+void NcclCommunicator::check_usable(const char* operation) const {
+  REQUIRE(nccl_ != nullptr, "rank " << rank_ << ": " << operation
+                                    << " on an NCCL communicator that was aborted earlier");
+}
+
 void NcclCommunicator::finish(const char* operation) {
   if (blocking_) wait_for(operation);
 }
@@ -227,6 +238,7 @@ void NcclCommunicator::abort_and_raise(const std::string& what, const char* oper
 }
 
 void NcclCommunicator::allreduce(void* buffer, size_t count, ElementType type, ReduceOp op) {
+  check_usable("allreduce");
   if (count == 0) return;
   HostStaging data(buffer, count * type_bytes(type), true, stream_);
   settle(ncclAllReduce(data.device(), data.device(), count, nccl_type(type), nccl_op(op), nccl_,
@@ -240,6 +252,7 @@ void NcclCommunicator::allreduce(void* buffer, size_t count, ElementType type, R
 }
 
 void NcclCommunicator::allgather(const void* send, size_t count, void* recv, ElementType type) {
+  check_usable("allgather");
   if (count == 0) return;
   const size_t bytes = count * type_bytes(type);
   HostStaging input(send, bytes, true, stream_);
@@ -255,6 +268,7 @@ void NcclCommunicator::allgather(const void* send, size_t count, void* recv, Ele
 
 void NcclCommunicator::allgatherv(const void* send, size_t count, void* recv,
                                   const std::vector<size_t>& recv_counts, ElementType type) {
+  check_usable("allgatherv");
   REQUIRE(recv_counts.size() == static_cast<size_t>(world_size_),
           "rank " << rank_ << ": allgatherv got " << recv_counts.size()
                   << " receive counts for a world of " << world_size_);
@@ -293,6 +307,7 @@ void NcclCommunicator::alltoall(const void* send, size_t count, void* recv, Elem
 void NcclCommunicator::alltoallv(const void* send, const std::vector<size_t>& send_counts,
                                  void* recv, const std::vector<size_t>& recv_counts,
                                  ElementType type) {
+  check_usable("alltoallv");
   REQUIRE(send_counts.size() == static_cast<size_t>(world_size_) &&
               recv_counts.size() == static_cast<size_t>(world_size_),
           "rank " << rank_ << ": alltoallv got " << send_counts.size() << " send and "
@@ -332,6 +347,7 @@ void NcclCommunicator::alltoallv_device(const void* send, const std::vector<size
 }
 
 void NcclCommunicator::broadcast(void* buffer, size_t count, ElementType type, int root) {
+  check_usable("broadcast");
   REQUIRE(root >= 0 && root < world_size_,
           "rank " << rank_ << ": broadcast root " << root << " outside a world of " << world_size_);
   if (count == 0) return;

@@ -65,6 +65,9 @@ class NcclCommunicator : public Communicator {
 
   // Block until everything enqueued on stream() is complete (see Failures above).
   void wait();
+  // Abort the NCCL communicator now (e.g. after another rank failed): pending collectives are
+  // cancelled, nothing waits on peers; later calls throw. Safe to call twice.
+  void abort();
   void set_blocking(bool blocking) { blocking_ = blocking; }
   bool blocking() const { return blocking_; }
 
@@ -75,6 +78,7 @@ class NcclCommunicator : public Communicator {
  private:
   class HostStaging;
 
+  void check_usable(const char* operation) const;
   // Poll until NCCL's non-blocking calls on the communicator leave ncclInProgress.
   void settle(ncclResult_t issued, const char* operation);
   // Wait for the stream, checking NCCL's asynchronous error; aborts and throws on failure.
