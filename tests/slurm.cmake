@@ -11,7 +11,7 @@ set_tests_properties(slurm_local_cluster PROPERTIES
 # the end, then a job preempted mid-run (USR1), requeued, resumed and finished.
 if(TARGET slatetrain AND TARGET slateconvert)
   add_test(NAME slurm_train_preempt_requeue
-           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/slurm_train_test.sh
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/slurm_train_test.py
                    $<TARGET_FILE_DIR:slatetrain> $<TARGET_FILE_DIR:slateconvert>)
   set_tests_properties(slurm_train_preempt_requeue PROPERTIES
     LABELS slurm TIMEOUT 300 SKIP_RETURN_CODE 77 RESOURCE_LOCK slurm_cluster
