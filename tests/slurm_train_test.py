@@ -78,7 +78,7 @@ def read_text(path):
 
 
 def metrics_steps(run_dir):
-    """The `step` of every training record in metrics.jsonl, in file order."""
+    """The `step` of every training record ("phase": "train") in metrics.jsonl, in file order."""
     path = os.path.join(run_dir, "metrics.jsonl")
     if not os.path.exists(path):
         return []
@@ -88,7 +88,8 @@ def metrics_steps(run_dir):
             record = json.loads(line)
         except ValueError:
             continue  # a line being written right now
-        if isinstance(record, dict) and isinstance(record.get("step"), int):
+        if (isinstance(record, dict) and record.get("phase", "train") == "train"
+                and isinstance(record.get("step"), int)):
             steps.append(record["step"])
     return steps
 
