@@ -58,15 +58,12 @@ CudaBackend::CudaBackend(int device) {
   CHECK_CUDA(cudaEventCreateWithFlags(&copy_done_, cudaEventDisableTiming));
   CHECK_CUBLAS(cublasCreate(&cublas_));
   CHECK_CUBLAS(cublasSetStream(cublas_, stream_));
-  CHECK_CUBLAS(cublasSetMathMode(cublas_, CUBLAS_PEDANTIC_MATH));
+  CHECK_CUBLAS(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
   pool_ = std::make_unique<CudaMemoryPool>(device_);
   void* fault = nullptr;
-  CHECK_CUDA(cudaHostAlloc(&fault, sizeof(cuda::DeviceFault), cudaHostAllocMapped));
-  std::memset(fault, 0, sizeof(cuda::DeviceFault));
+  CHECK_CUDA(cudaMalloc(&fault, sizeof(cuda::DeviceFault)));
   fault_ = static_cast<cuda::DeviceFault*>(fault);
-  void* fault_device = nullptr;
-  CHECK_CUDA(cudaHostGetDevicePointer(&fault_device, fault, 0));
-  fault_device_ = static_cast<cuda::DeviceFault*>(fault_device);
+  CHECK_CUDA(cudaMemset(fault_, 0, sizeof(cuda::DeviceFault)));
   CHECK_CUDA(cudaMalloc(&reduction_, sizeof(double) * (1 + cuda::kReductionBlocks)));
 }
 
@@ -75,7 +72,7 @@ CudaBackend::~CudaBackend() {
   if (stream_ != nullptr) cudaStreamSynchronize(stream_);
   pool_.reset();
   if (reduction_ != nullptr) cudaFree(reduction_);
-  if (fault_ != nullptr) cudaFreeHost(fault_);
+  if (fault_ != nullptr) cudaFree(fault_);
   if (cublas_ != nullptr) cublasDestroy(cublas_);
   if (copy_done_ != nullptr) cudaEventDestroy(copy_done_);
   if (copy_stream_ != nullptr) cudaStreamDestroy(copy_stream_);
@@ -84,7 +81,7 @@ CudaBackend::~CudaBackend() {
 
 void CudaBackend::set_allow_tf32(bool allow) {
   CHECK_CUBLAS(
-      cublasSetMathMode(cublas_, allow ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH));
+      cublasSetMathMode(cublas_, allow ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
 }
 
 // ---- memory ---------------------------------------------------------------------------------
@@ -160,10 +157,13 @@ void CudaBackend::synchronize() {
 }
 
 void CudaBackend::synchronize_and_check() {
+  // The fault record rides along with the wait: 32 bytes, no extra synchronisation.
+  cuda::DeviceFault fault{};
+  CHECK_CUDA(cudaMemcpyAsync(&fault, fault_, sizeof(fault), cudaMemcpyDeviceToHost, stream_));
   CHECK_CUDA(cudaStreamSynchronize(stream_));
-  if (fault_->code != cuda::kNoFault) {
-    const cuda::DeviceFault fault = *fault_;
-    std::memset(fault_, 0, sizeof(cuda::DeviceFault));
+  if (fault.code != cuda::kNoFault) {
+    CHECK_CUDA(cudaMemsetAsync(fault_, 0, sizeof(cuda::DeviceFault), stream_));
+    CHECK_CUDA(cudaStreamSynchronize(stream_));
     RAISE("cuda backend (device " << device_ << "): " << cuda::describe_fault(fault));
   }
 }
@@ -272,13 +272,13 @@ double CudaBackend::squared_norm(const float* x, int64_t n) {
 void CudaBackend::embedding_forward(float* out, const float* table, const int32_t* index, int64_t n,
                                     int64_t dim, int64_t table_rows) {
   require_sizes("embedding_forward", n, dim, table_rows);
-  cuda::launch_embedding_forward(out, table, index, n, dim, table_rows, fault_device_, stream_);
+  cuda::launch_embedding_forward(out, table, index, n, dim, table_rows, fault_, stream_);
 }
 
 void CudaBackend::embedding_backward(float* dtable, const float* dout, const int32_t* index,
                                      int64_t n, int64_t dim, int64_t table_rows) {
   require_sizes("embedding_backward", n, dim, table_rows);
-  cuda::launch_embedding_backward(dtable, dout, index, n, dim, table_rows, fault_device_, stream_);
+  cuda::launch_embedding_backward(dtable, dout, index, n, dim, table_rows, fault_, stream_);
 }
 
 void CudaBackend::segment_sum(float* out, const float* x, const int64_t* offsets, int64_t segments,
@@ -402,7 +402,7 @@ void CudaBackend::slate_scores_forward(float* scores, const float* user, const f
                                        int64_t dim, int64_t row_count, int64_t bias_size) {
   require_sizes("slate_scores_forward", n, slate, dim, row_count);
   cuda::launch_slate_scores_forward(scores, user, rows, slate_index, slate_length, no_click_bias, n,
-                                    slate, dim, row_count, bias_size, fault_device_, stream_);
+                                    slate, dim, row_count, bias_size, fault_, stream_);
 }
 
 void CudaBackend::slate_scores_backward(float* duser, float* drows, float* dno_click_bias,
@@ -412,8 +412,8 @@ void CudaBackend::slate_scores_backward(float* duser, float* drows, float* dno_c
                                         int64_t bias_size) {
   require_sizes("slate_scores_backward", n, slate, dim, row_count);
   cuda::launch_slate_scores_backward(duser, drows, dno_click_bias, dscores, user, rows, slate_index,
-                                     slate_length, n, slate, dim, row_count, bias_size,
-                                     fault_device_, stream_);
+                                     slate_length, n, slate, dim, row_count, bias_size, fault_,
+                                     stream_);
 }
 
 double CudaBackend::slate_cross_entropy(float* dscores, float* step_loss, const float* scores,
@@ -424,7 +424,7 @@ double CudaBackend::slate_cross_entropy(float* dscores, float* step_loss, const 
   ScratchBuffer losses(*pool_, step_loss != nullptr ? 0 : sizeof(float) * n);
   float* per_step = step_loss != nullptr ? step_loss : losses.as<float>();
   cuda::launch_slate_cross_entropy(dscores, per_step, scores, target, step_mask, n, slate,
-                                   gradient_scale, fault_device_, stream_);
+                                   gradient_scale, fault_, stream_);
   return sum_to_host(per_step, n);
 }
 
@@ -440,7 +440,7 @@ double CudaBackend::sampled_softmax_loss(float* duser, float* drows, float* step
   float* per_step = step_loss != nullptr ? step_loss : losses.as<float>();
   cuda::launch_sampled_softmax(duser, drows, per_step, logits.as<float>(), user, rows, positive,
                                negative, step_mask, n, negatives, dim, row_count, gradient_scale,
-                               fault_device_, stream_);
+                               fault_, stream_);
   return sum_to_host(per_step, n);
 }
 
@@ -459,8 +459,7 @@ void CudaBackend::sparse_adam_update(float* table, float* first_moment, float* s
                                      const AdamSettings& settings) {
   require_sizes("sparse_adam_update", row_count, dim, table_rows);
   cuda::launch_sparse_adam_update(table, first_moment, second_moment, rows, gradients, row_count,
-                                  dim, table_rows, cuda::make_adam_step(settings), fault_device_,
-                                  stream_);
+                                  dim, table_rows, cuda::make_adam_step(settings), fault_, stream_);
 }
 
 void CudaBackend::sparse_adagrad_update(float* table, float* accumulator, const int32_t* rows,
@@ -468,7 +467,7 @@ void CudaBackend::sparse_adagrad_update(float* table, float* accumulator, const 
                                         int64_t table_rows, const AdagradSettings& settings) {
   require_sizes("sparse_adagrad_update", row_count, dim, table_rows);
   cuda::launch_sparse_adagrad_update(table, accumulator, rows, gradients, row_count, dim,
-                                     table_rows, settings, fault_device_, stream_);
+                                     table_rows, settings, fault_, stream_);
 }
 
 // ---- evaluation -----------------------------------------------------------------------------

@@ -151,9 +151,8 @@ class CudaBackend final : public Backend {
   CUevent_st* copy_done_ = nullptr;
   cublasContext* cublas_ = nullptr;
   std::unique_ptr<CudaMemoryPool> pool_;
-  cuda::DeviceFault* fault_ = nullptr;  // mapped pinned memory: host and device see it
-  cuda::DeviceFault* fault_device_ = nullptr;
-  double* reduction_ = nullptr;  // device: [1 result + kReductionBlocks partials]
+  cuda::DeviceFault* fault_ = nullptr;  // device memory, read at synchronising calls
+  double* reduction_ = nullptr;         // device: [1 result + kReductionBlocks partials]
 };
 
 }  // namespace slatetrain

@@ -159,8 +159,7 @@ NcclCommunicator::~NcclCommunicator() {
     if (std::uncaught_exceptions() > 0) {
       ncclCommAbort(nccl_);
     } else {
-      cudaStreamSynchronize(stream_);
-      ncclCommDestroy(nccl_);
+      finalize_quietly();
     }
   }
   if (owns_stream_) cudaStreamDestroy(stream_);
@@ -185,6 +184,34 @@ void NcclCommunicator::settle(ncclResult_t issued, const char* operation) {
                       operation);
     std::this_thread::yield();
   }
+}
+
+void NcclCommunicator::enqueue_in_group(ncclResult_t issued, const char* operation) {
+  // Inside a group a non-blocking communicator may answer ncclInProgress; ncclGroupEnd settles.
+  if (issued != ncclSuccess && issued != ncclInProgress)
+    abort_and_raise(cuda_status::describe(issued), operation);
+}
+
+void NcclCommunicator::finalize_quietly() {
+  // Finalize is collective (it flushes outstanding work with the peers); poll it with the same
+  // timeout as collectives and abort instead of blocking forever. Never throws (destructor).
+  cudaStreamSynchronize(stream_);
+  ncclResult_t state = ncclCommFinalize(nccl_);
+  const auto start = std::chrono::steady_clock::now();
+  while (state == ncclInProgress) {
+    if (std::chrono::steady_clock::now() - start > timeout_) {
+      ncclCommAbort(nccl_);
+      nccl_ = nullptr;
+      return;
+    }
+    std::this_thread::yield();
+    if (ncclCommGetAsyncError(nccl_, &state) != ncclSuccess) break;
+  }
+  if (state == ncclSuccess)
+    ncclCommDestroy(nccl_);
+  else
+    ncclCommAbort(nccl_);
+  nccl_ = nullptr;
 }
 
 void NcclCommunicator::wait_for(const char* operation) {
@@ -286,8 +313,9 @@ void NcclCommunicator::allgatherv(const void* send, size_t count, void* recv,
   for (int root = 0; root < world_size_; ++root) {
     if (recv_counts[root] > 0) {
       char* destination = static_cast<char*>(output.device()) + displacement * element;
-      CHECK_NCCL(ncclBroadcast(input.device(), destination, recv_counts[root], nccl_type(type),
-                               root, nccl_, stream_));
+      enqueue_in_group(ncclBroadcast(input.device(), destination, recv_counts[root],
+                                     nccl_type(type), root, nccl_, stream_),
+                       "allgatherv");
     }
     displacement += recv_counts[root];
   }
@@ -335,11 +363,13 @@ void NcclCommunicator::alltoallv_device(const void* send, const std::vector<size
   size_t send_offset = 0, recv_offset = 0;
   for (int peer = 0; peer < world_size_; ++peer) {
     if (send_counts[peer] > 0)
-      CHECK_NCCL(ncclSend(static_cast<const char*>(send) + send_offset * element,
-                          send_counts[peer] * element, ncclUint8, peer, nccl_, stream_));
+      enqueue_in_group(ncclSend(static_cast<const char*>(send) + send_offset * element,
+                                send_counts[peer] * element, ncclUint8, peer, nccl_, stream_),
+                       "alltoallv");
     if (recv_counts[peer] > 0)
-      CHECK_NCCL(ncclRecv(static_cast<char*>(recv) + recv_offset * element,
-                          recv_counts[peer] * element, ncclUint8, peer, nccl_, stream_));
+      enqueue_in_group(ncclRecv(static_cast<char*>(recv) + recv_offset * element,
+                                recv_counts[peer] * element, ncclUint8, peer, nccl_, stream_),
+                       "alltoallv");
     send_offset += send_counts[peer];
     recv_offset += recv_counts[peer];
   }

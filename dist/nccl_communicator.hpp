@@ -79,6 +79,8 @@ class NcclCommunicator : public Communicator {
   class HostStaging;
 
   void check_usable(const char* operation) const;
+  void enqueue_in_group(ncclResult_t issued, const char* operation);
+  void finalize_quietly();
   // Poll until NCCL's non-blocking calls on the communicator leave ncclInProgress.
   void settle(ncclResult_t issued, const char* operation);
   // Wait for the stream, checking NCCL's asynchronous error; aborts and throws on failure.
