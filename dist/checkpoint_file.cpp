@@ -202,6 +202,7 @@ void CheckpointFileWriter::finish(const CheckpointHeader& header) {
   write_attribute_int64(root, "step", header.step, path);
   write_attribute_int64(root, "epoch", header.epoch, path);
   write_attribute_int64(root, "batches_into_epoch", header.batches_into_epoch, path);
+  write_attribute_int64(root, "batches_per_epoch", header.batches_per_epoch, path);
   write_attribute_int64(root, "world_size", header.world_size, path);
   write_attribute_uint64s(root, "seed", &header.seed, 1, path);
   write_attribute_uint64s(root, "rng_state", header.rng_state.data(), 4, path);
@@ -254,6 +255,7 @@ CheckpointFileReader::CheckpointFileReader(const std::string& path)
   header.step = read_attribute_int64(root, "step", path);
   header.epoch = read_attribute_int64(root, "epoch", path);
   header.batches_into_epoch = read_attribute_int64(root, "batches_into_epoch", path);
+  header.batches_per_epoch = read_attribute_int64(root, "batches_per_epoch", path);
   header.world_size = read_attribute_int64(root, "world_size", path);
   {
     Hdf5Handle attribute(CHECK_HDF5(H5Aopen(root, "seed", H5P_DEFAULT), path), H5Aclose);

@@ -1,7 +1,8 @@
 // One checkpoint: a single HDF5 file written by rank 0 (DESIGN.md section 6).
 //
 //   /                      attributes: schema_version, complete (written last), step, epoch,
-//                          batches_into_epoch, world_size, seed, rng_state[4], config (YAML)
+//                          batches_into_epoch, batches_per_epoch, world_size, seed, rng_state[4],
+//                          config (YAML)
 //   /dense/parameters      float32 [P]   the flat dense parameter buffer
 //   /dense/<state>         float32 [P]   optimizer state (first_moment, second_moment)
 //   /dense                 attribute step (the dense optimizer's step count)
@@ -29,6 +30,7 @@ struct CheckpointHeader {
   int64_t step = 0;
   int64_t epoch = 0;
   int64_t batches_into_epoch = 0;
+  int64_t batches_per_epoch = 0;  // of the writing run (resume on another world size scales)
   int64_t world_size = 1;
   uint64_t seed = 0;
   std::array<uint64_t, 4> rng_state{};

@@ -1,3 +1,19 @@
 # The training program: configuration, training loop, evaluation, checkpoints.
 add_library(slatetrain_run_config STATIC run_config.cpp)
 target_link_libraries(slatetrain_run_config PUBLIC slatetrain_core yaml-cpp)
+
+add_library(slatetrain_trainer STATIC
+  trainer.cpp
+  evaluator.cpp
+  metrics_log.cpp
+  stop_signal.cpp)
+target_link_libraries(slatetrain_trainer PUBLIC
+  slatetrain_run_config slatetrain_models slatetrain_metrics slatetrain_dist slatetrain_loader
+  slatetrain_checkpoint nlohmann_json::nlohmann_json)
+
+add_executable(slatetrain slatetrain.cpp)
+target_link_libraries(slatetrain PRIVATE slatetrain_trainer)
+if(SLATETRAIN_CUDA)
+  target_link_libraries(slatetrain PRIVATE slatetrain_nccl)
+endif()
+install(TARGETS slatetrain RUNTIME DESTINATION bin)

@@ -1,0 +1,322 @@
+#include "launch/evaluator.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "core/error.hpp"
+#include "core/progress.hpp"
+#include "data/finn_format.hpp"
+#include "data/slate_loader.hpp"
+#include "dist/topk_merge.hpp"
+#include "models/model_inputs.hpp"
+#include "models/ranking_metrics.hpp"
+
+namespace slatetrain {
+
+namespace {
+
+std::vector<size_t> to_sizes(const std::vector<int64_t>& counts, int64_t factor = 1) {
+  std::vector<size_t> sizes(counts.size());
+  for (size_t i = 0; i < counts.size(); ++i) sizes[i] = static_cast<size_t>(counts[i] * factor);
+  return sizes;
+}
+
+// Every rank's `value`, in rank order.
+std::vector<int64_t> gather_counts(Communicator& communicator, int64_t value) {
+  std::vector<int64_t> counts(static_cast<size_t>(communicator.world_size()));
+  communicator.allgather(&value, 1, counts.data(), ElementType::kInt64);
+  return counts;
+}
+
+// The metrics of every rank added together, means taken.
+MetricMap finish_metrics(Communicator& host, RankingMetrics& metrics) {
+  auto sums = metrics.sums();
+  host.allreduce(sums.data(), sums.size(), ElementType::kFloat64, ReduceOp::kSum);
+  metrics.set_sums(sums);
+  auto& flags = metrics.recommended_flags();
+  host.allreduce(flags.data(), flags.size(), ElementType::kUInt8, ReduceOp::kMax);
+  return metrics.results();
+}
+
+}  // namespace
+
+Evaluator::Evaluator(Communicator& host, Backend& backend, ShardedEmbedding& embedding,
+                     EvaluationOptions options)
+    : host_(host), backend_(backend), embedding_(embedding), options_(std::move(options)) {
+  REQUIRE(!options_.ks.empty(), "evaluation needs at least one cut-off k");
+  std::sort(options_.ks.begin(), options_.ks.end());
+}
+
+std::vector<Evaluator::RankedUser> Evaluator::users_to_rank(const SlateBatch& batch,
+                                                            std::vector<int64_t>& rows) const {
+  std::vector<RankedUser> users;
+  rows.clear();
+  for (int64_t b = 0; b < batch.valid_users; ++b) {
+    RankedUser user;
+    for (int t = 0; t < batch.max_steps; ++t) {
+      const int64_t i = batch.step_index(b, t);
+      const int64_t click = batch.click[static_cast<size_t>(i)];
+      if (click < finn::kFirstItemId) continue;
+      if (t < options_.t_testsplit) {
+        user.excluded.push_back(click);
+      } else if (batch.step_mask[static_cast<size_t>(i)]) {
+        user.later_clicks.push_back(click);
+      }
+    }
+    if (user.later_clicks.empty()) continue;  // nothing to find: not ranked, not counted
+    std::sort(user.excluded.begin(), user.excluded.end());
+    user.excluded.erase(std::unique(user.excluded.begin(), user.excluded.end()),
+                        user.excluded.end());
+    users.push_back(std::move(user));
+    rows.push_back(b);
+  }
+  return users;
+}
+
+std::vector<int64_t> Evaluator::rank_catalogue(const std::vector<float>& user_vectors,
+                                               const std::vector<RankedUser>& users, int k) {
+  const int world = host_.world_size();
+  const int rank = host_.rank();
+  const int64_t dim = embedding_.dim();
+  const int64_t n = static_cast<int64_t>(users.size());
+
+  // Everyone's users: vectors and exclusions, in rank order.
+  const auto counts = gather_counts(host_, n);
+  std::vector<int64_t> first_user(static_cast<size_t>(world) + 1, 0);
+  for (int r = 0; r < world; ++r) first_user[r + 1] = first_user[r] + counts[r];
+  const int64_t total = first_user[world];
+  if (total == 0) return {};
+  std::vector<float> all_vectors(static_cast<size_t>(total * dim));
+  host_.allgatherv(user_vectors.data(), static_cast<size_t>(n * dim), all_vectors.data(),
+                   to_sizes(counts, dim), ElementType::kFloat32);
+  std::vector<int64_t> excluded_counts(static_cast<size_t>(n)), excluded_flat;
+  for (int64_t u = 0; u < n; ++u) {
+    excluded_counts[u] = static_cast<int64_t>(users[u].excluded.size());
+    excluded_flat.insert(excluded_flat.end(), users[u].excluded.begin(), users[u].excluded.end());
+  }
+  std::vector<int64_t> all_excluded_counts(static_cast<size_t>(total));
+  host_.allgatherv(excluded_counts.data(), excluded_counts.size(), all_excluded_counts.data(),
+                   to_sizes(counts), ElementType::kInt64);
+  const auto flat_counts = gather_counts(host_, static_cast<int64_t>(excluded_flat.size()));
+  std::vector<int64_t> all_excluded(
+      static_cast<size_t>(std::accumulate(flat_counts.begin(), flat_counts.end(), int64_t{0})));
+  host_.allgatherv(excluded_flat.data(), excluded_flat.size(), all_excluded.data(),
+                   to_sizes(flat_counts), ElementType::kInt64);
+
+  // This rank's exclusions as local rows: the user's clicked items it owns, and ids 0-2.
+  std::vector<int64_t> always_excluded;
+  for (int64_t row = 0; row < embedding_.local_rows(); ++row) {
+    if (embedding_.item_of_local_row(row) >= finn::kFirstItemId) break;
+    always_excluded.push_back(row);
+  }
+  std::vector<std::vector<int64_t>> excluded_rows(static_cast<size_t>(total), always_excluded);
+  for (int64_t u = 0, at = 0; u < total; ++u) {
+    for (int64_t e = 0; e < all_excluded_counts[u]; ++e, ++at) {
+      const int64_t item = all_excluded[static_cast<size_t>(at)];
+      if (embedding_.owner_of(item) == rank)
+        excluded_rows[u].push_back(embedding_.local_row_of(item));
+    }
+    std::sort(excluded_rows[u].begin(), excluded_rows[u].end());
+  }
+
+  // Score this rank's rows in chunks, keeping the best k per user so far.
+  const int64_t local_rows = embedding_.local_rows();
+  const int64_t chunk_rows = std::max<int64_t>(
+      1, std::min<int64_t>(local_rows, options_.score_budget_floats / std::max<int64_t>(1, total)));
+  Tensor users_device(backend_, {total, dim}, DType::kFloat32);
+  users_device.copy_from_host(all_vectors);
+  Tensor scores(backend_, {total, std::max<int64_t>(1, chunk_rows)}, DType::kFloat32);
+  Tensor top_scores(backend_, {total, k}, DType::kFloat32);
+  Tensor top_columns(backend_, {total, k}, DType::kInt32);
+  std::vector<float> best_scores(static_cast<size_t>(total * k),
+                                 -std::numeric_limits<float>::infinity());
+  std::vector<int32_t> best_items(static_cast<size_t>(total * k), -1);
+  std::vector<float> candidate_scores(static_cast<size_t>(2 * k));
+  std::vector<int32_t> candidate_items(static_cast<size_t>(2 * k));
+  const float* table = embedding_.table().data<float>();
+  for (int64_t first = 0; first < local_rows; first += chunk_rows) {
+    const int64_t columns = std::min(chunk_rows, local_rows - first);
+    const int64_t chunk_k = std::min<int64_t>(k, columns);
+    backend_.gemm(false, true, total, columns, dim, 1.0f, users_device.data<float>(),
+                  table + first * dim, 0.0f, scores.data<float>());
+    // The chunk's exclusions in CSR, columns relative to the chunk.
+    std::vector<int64_t> offsets(static_cast<size_t>(total) + 1, 0);
+    std::vector<int32_t> excluded_columns;
+    for (int64_t u = 0; u < total; ++u) {
+      const auto& rows = excluded_rows[u];
+      for (auto it = std::lower_bound(rows.begin(), rows.end(), first);
+           it != rows.end() && *it < first + columns; ++it) {
+        excluded_columns.push_back(static_cast<int32_t>(*it - first));
+      }
+      offsets[u + 1] = static_cast<int64_t>(excluded_columns.size());
+    }
+    Tensor offsets_device(backend_, {total + 1}, DType::kInt64);
+    offsets_device.copy_from_host(offsets);
+    Tensor columns_device(backend_, {std::max<int64_t>(1, offsets.back())}, DType::kInt32);
+    if (!excluded_columns.empty()) {
+      backend_.copy_to_device(columns_device.data<int32_t>(), excluded_columns.data(),
+                              excluded_columns.size() * sizeof(int32_t));
+    }
+    // top_k writes [total, chunk_k]; reuse the [total, k] buffers with that row stride.
+    backend_.top_k(top_scores.data<float>(), top_columns.data<int32_t>(), scores.data<float>(),
+                   total, columns, chunk_k, offsets_device.data<int64_t>(),
+                   columns_device.data<int32_t>());
+    std::vector<float> chunk_scores(static_cast<size_t>(total * chunk_k));
+    std::vector<int32_t> chunk_items(static_cast<size_t>(total * chunk_k));
+    backend_.copy_to_host(chunk_scores.data(), top_scores.data<float>(),
+                          chunk_scores.size() * sizeof(float));
+    backend_.copy_to_host(chunk_items.data(), top_columns.data<int32_t>(),
+                          chunk_items.size() * sizeof(int32_t));
+    columns_to_items(chunk_items, rank, world, first);
+    for (int64_t u = 0; u < total; ++u) {
+      std::copy_n(best_scores.begin() + u * k, k, candidate_scores.begin());
+      std::copy_n(best_items.begin() + u * k, k, candidate_items.begin());
+      std::copy_n(chunk_scores.begin() + u * chunk_k, chunk_k, candidate_scores.begin() + k);
+      std::copy_n(chunk_items.begin() + u * chunk_k, chunk_k, candidate_items.begin() + k);
+      best_k(candidate_scores.data(), candidate_items.data(), k + chunk_k, k,
+             best_scores.data() + u * k, best_items.data() + u * k);
+    }
+  }
+
+  TopK local;
+  local.users = total;
+  local.k = k;
+  local.scores = std::move(best_scores);
+  local.items = std::move(best_items);
+  const TopK merged = merge_top_k(host_, backend_, local);
+  std::vector<int64_t> mine(static_cast<size_t>(n * k));
+  for (int64_t i = 0; i < n * k; ++i) mine[i] = merged.items[(first_user[rank]) * k + i];
+  return mine;
+}
+
+MetricMap Evaluator::evaluate_model(GruSlateModel& model, LoaderPhase phase) {
+  LoaderOptions loader_options;
+  loader_options.directory = options_.directory;
+  loader_options.phase = phase;
+  loader_options.batch_users = options_.batch_users;
+  loader_options.shuffle = false;
+  loader_options.prefetch_batches = options_.prefetch_batches;
+  SlateLoader loader(loader_options, &host_);
+  loader.start_epoch(0);
+
+  const int k = options_.ks.back();
+  const int64_t dim = embedding_.dim();
+  RankingMetrics metrics(options_.ks, embedding_.num_items());
+  double loglik_sum = 0;
+  int64_t loglik_steps = 0, evaluated_users = 0;
+  ModelBatchOptions batch_options;
+  batch_options.update_every_step = options_.update_every_step;
+  Progress progress(std::string("evaluate ") + loader_phase_name(phase), loader.batches_per_epoch(),
+                    "batches");
+  progress.set_enabled(host_.rank() == 0);
+  SlateBatch batch;
+  int64_t batches = 0;
+  while (loader.next(batch)) {
+    const ModelBatch model_batch = build_model_batch(batch, batch_options);
+    const ModelInputs inputs = model_batch.inputs();
+    Tensor rows;
+    embedding_.lookup_unique(model_batch.unique_ids, rows);
+    loglik_sum -= model.slate_loss(inputs, rows.data<float>());
+    loglik_steps += model_batch.slate_loss_steps;
+
+    std::vector<int64_t> batch_rows;
+    const auto users = users_to_rank(batch, batch_rows);
+    std::vector<float> vectors(users.size() * static_cast<size_t>(dim));
+    if (batch.batch_users > 0) {
+      Tensor user_device(backend_, {batch.batch_users, dim}, DType::kFloat32);
+      model.user_vectors(user_device.data<float>(), inputs, rows.data<float>(),
+                         options_.t_testsplit);
+      const auto all = user_device.to_host<float>();
+      for (size_t u = 0; u < users.size(); ++u) {
+        std::copy_n(all.begin() + batch_rows[u] * dim, dim, vectors.begin() + u * dim);
+      }
+    }
+    const auto top = rank_catalogue(vectors, users, k);
+    for (size_t u = 0; u < users.size(); ++u) {
+      metrics.add_user(top.data() + u * k, k, users[u].later_clicks);
+    }
+    progress.update(++batches);
+    evaluated_users += host_.allreduce_value<int64_t>(static_cast<int64_t>(users.size()));
+    if (options_.max_users > 0 && evaluated_users >= options_.max_users) break;
+  }
+  progress.finish();
+  MetricMap results = finish_metrics(host_, metrics);
+  double totals[2] = {loglik_sum, static_cast<double>(loglik_steps)};
+  host_.allreduce(totals, 2, ElementType::kFloat64, ReduceOp::kSum);
+  results["loglik"] = totals[1] > 0 ? totals[0] / totals[1] : 0.0;
+  results["steps"] = totals[1];
+  return results;
+}
+
+std::vector<int64_t> Evaluator::count_training_clicks() {
+  LoaderOptions loader_options;
+  loader_options.directory = options_.directory;
+  loader_options.phase = LoaderPhase::kTrain;
+  loader_options.batch_users = options_.batch_users;
+  loader_options.shuffle = false;
+  loader_options.prefetch_batches = options_.prefetch_batches;
+  SlateLoader loader(loader_options, &host_);
+  loader.start_epoch(0);
+  std::vector<int64_t> counts(static_cast<size_t>(embedding_.num_items()), 0);
+  SlateBatch batch;
+  while (loader.next(batch)) {
+    for (size_t i = 0; i < batch.click.size(); ++i) {
+      const int64_t click = batch.click[i];
+      if (batch.step_mask[i] && click >= finn::kFirstItemId) ++counts[static_cast<size_t>(click)];
+    }
+  }
+  host_.allreduce(counts.data(), counts.size(), ElementType::kInt64, ReduceOp::kSum);
+  return counts;
+}
+
+MetricMap Evaluator::evaluate_popularity(const std::vector<int64_t>& click_counts,
+                                         LoaderPhase phase) {
+  const int k = options_.ks.back();
+  // The most clicked items (ties to the lower id), enough to fill k after any exclusions.
+  std::vector<int64_t> ranking;
+  for (int64_t item = finn::kFirstItemId; item < static_cast<int64_t>(click_counts.size());
+       ++item) {
+    ranking.push_back(item);
+  }
+  const size_t keep = std::min(ranking.size(), static_cast<size_t>(k + finn::kMaxSteps));
+  std::partial_sort(ranking.begin(), ranking.begin() + static_cast<std::ptrdiff_t>(keep),
+                    ranking.end(), [&](int64_t a, int64_t b) {
+                      return click_counts[a] != click_counts[b] ? click_counts[a] > click_counts[b]
+                                                                : a < b;
+                    });
+  ranking.resize(keep);
+
+  LoaderOptions loader_options;
+  loader_options.directory = options_.directory;
+  loader_options.phase = phase;
+  loader_options.batch_users = options_.batch_users;
+  loader_options.shuffle = false;
+  loader_options.prefetch_batches = options_.prefetch_batches;
+  SlateLoader loader(loader_options, &host_);
+  loader.start_epoch(0);
+  RankingMetrics metrics(options_.ks, embedding_.num_items());
+  SlateBatch batch;
+  std::vector<int64_t> top;
+  int64_t evaluated_users = 0;
+  while (loader.next(batch)) {
+    std::vector<int64_t> rows;
+    const auto users = users_to_rank(batch, rows);
+    for (const auto& user : users) {
+      top.clear();
+      for (int64_t item : ranking) {
+        if (static_cast<int>(top.size()) == k) break;
+        if (!std::binary_search(user.excluded.begin(), user.excluded.end(), item)) {
+          top.push_back(item);
+        }
+      }
+      metrics.add_user(top.data(), static_cast<int64_t>(top.size()), user.later_clicks);
+    }
+    evaluated_users += host_.allreduce_value<int64_t>(static_cast<int64_t>(users.size()));
+    if (options_.max_users > 0 && evaluated_users >= options_.max_users) break;
+  }
+  return finish_metrics(host_, metrics);
+}
+
+}  // namespace slatetrain

@@ -1,0 +1,115 @@
+// slatetrain: distributed training of slate recommenders.
+//   mpirun -np 8 slatetrain configs/gru.yaml [--set key=value ...] [--resume]
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/backend.hpp"
+#include "core/cpu_backend.hpp"
+#include "core/error.hpp"
+#include "dist/mpi_communicator.hpp"
+#include "dist/mpi_session.hpp"
+#include "launch/run_config.hpp"
+#include "launch/stop_signal.hpp"
+#include "launch/trainer.hpp"
+
+#ifdef SLATETRAIN_HAVE_CUDA
+#include "core/cuda_backend.hpp"
+#include "core/cuda_device.hpp"
+#include "dist/nccl_communicator.hpp"
+#endif
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: slatetrain CONFIG [--set key=value ...] [--resume]\n"
+    "\n"
+    "Trains the model CONFIG describes on the ranks of an mpirun / srun launch (or one\n"
+    "process): the item table sharded over ranks, dense layers replicated.\n"
+    "\n"
+    "  --set key=value  override a configuration key (repeatable), e.g. --set model.dim=64\n"
+    "  --resume         continue from the newest checkpoint in run.dir (fresh start if none)\n"
+    "  --help           this text and every configuration key\n"
+    "\n"
+    "The last line on stdout is a JSON summary (valid, test and popularity metrics,\n"
+    "interactions_per_s, wall_s). SIGTERM or SIGUSR1 checkpoint at the next step and exit 0.\n"
+    "\n"
+    "configuration keys:\n";
+
+struct Arguments {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  bool resume = false;
+};
+
+// Returns false (after printing why) when the arguments are unusable.
+bool parse_arguments(int argc, char** argv, Arguments& arguments) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string argument = argv[i];
+    if (argument == "--set" && i + 1 < argc) {
+      arguments.overrides.push_back(argv[++i]);
+    } else if (argument.rfind("--set=", 0) == 0) {
+      arguments.overrides.push_back(argument.substr(6));
+    } else if (argument == "--resume") {
+      arguments.resume = true;
+    } else if (!argument.empty() && argument[0] != '-' && arguments.config_path.empty()) {
+      arguments.config_path = argument;
+    } else {
+      std::fprintf(stderr, "slatetrain: unexpected argument '%s'\n%s", argument.c_str(), kUsage);
+      return false;
+    }
+  }
+  if (arguments.config_path.empty()) {
+    std::fprintf(stderr, "slatetrain: no configuration file given\n\n%s", kUsage);
+    return false;
+  }
+  return true;
+}
+
+slatetrain::Device choose_device(const std::string& wanted) {
+  if (wanted == "cpu") return slatetrain::Device::kCpu;
+  if (wanted == "cuda") return slatetrain::Device::kCuda;
+#ifdef SLATETRAIN_HAVE_CUDA
+  if (slatetrain::cuda_device_count() > 0) return slatetrain::Device::kCuda;
+#endif
+  return slatetrain::Device::kCpu;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::printf("%s%s", kUsage, slatetrain::describe_run_config_keys().c_str());
+      return 0;
+    }
+  }
+  Arguments arguments;
+  if (!parse_arguments(argc, argv, arguments)) return 2;
+
+  slatetrain::MpiSession mpi(&argc, &argv);
+  slatetrain::install_stop_signal_handlers();
+  return slatetrain::run_or_abort([&] {
+    using namespace slatetrain;
+    const RunConfig config = load_run_config(arguments.config_path, arguments.overrides);
+    const Device device = choose_device(config.run.device);
+    std::unique_ptr<Backend> backend = make_backend(device);
+    if (auto* cpu = dynamic_cast<CpuBackend*>(backend.get()); cpu && config.run.threads > 0) {
+      cpu->set_threads(config.run.threads);
+    }
+    MpiCommunicator host;
+    std::unique_ptr<Communicator> device_communicator;
+#ifdef SLATETRAIN_HAVE_CUDA
+    if (device == Device::kCuda) {
+      NcclCommunicator::Options options;
+      options.stream = static_cast<CudaBackend*>(backend.get())->stream();
+      device_communicator = std::make_unique<NcclCommunicator>(MPI_COMM_WORLD, options);
+    }
+#endif
+    Trainer trainer(config, host, device_communicator ? *device_communicator : host, *backend);
+    if (arguments.resume) trainer.resume();
+    return trainer.run();
+  });
+}

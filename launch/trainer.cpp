@@ -1,0 +1,517 @@
+#include "launch/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include "core/error.hpp"
+#include "core/progress.hpp"
+#include "core/random.hpp"
+#include "data/hdf5_library_mutex.hpp"
+#include "data/slate_loader.hpp"
+#include "dist/checkpoint_file.hpp"
+#include "launch/stop_signal.hpp"
+#include "models/gradient_clipping.hpp"
+#include "models/model_inputs.hpp"
+
+namespace slatetrain {
+
+namespace {
+
+// Streams of the run's seed, so that each use draws independently.
+constexpr uint64_t kItemStream = 0x6974656d73;      // "items"
+constexpr uint64_t kModelStream = 0x6d6f64656c;     // "model"
+constexpr uint64_t kNegativeStream = 0x6e6567;      // "neg"
+constexpr uint64_t kLoaderStream = 0x6c6f61646572;  // "loader"
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+LearningRateSchedule make_schedule(double base, const ScheduleConfig& schedule,
+                                   int64_t total_steps) {
+  LearningRateSchedule result;
+  result.base = static_cast<float>(base);
+  result.warmup_steps = std::min(schedule.warmup_steps, total_steps);
+  result.total_steps = total_steps;
+  result.decay = schedule.decay == "constant" ? LearningRateDecay::kNone
+                                              : parse_learning_rate_decay(schedule.decay);
+  result.floor_fraction = static_cast<float>(schedule.min_learning_rate_fraction);
+  result.validate();
+  return result;
+}
+
+nlohmann::json to_json(const MetricMap& metrics) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : metrics) out[name] = value;
+  return out;
+}
+
+// Host copy of a device buffer of floats.
+std::vector<float> download(Backend& backend, const float* data, int64_t count) {
+  std::vector<float> host(static_cast<size_t>(count));
+  if (count > 0) backend.copy_to_host(host.data(), data, host.size() * sizeof(float));
+  return host;
+}
+
+}  // namespace
+
+Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& device_communicator,
+                 Backend& backend)
+    : config_(config),
+      host_(host),
+      device_communicator_(device_communicator),
+      backend_(backend),
+      manifest_(Manifest::load(config.data.path)),
+      checkpoints_(config.run.dir, config.checkpoint.keep) {
+  loss_kind_ = config_.loss.kind == "slate" ? LossKind::kSlate : LossKind::kSampledSoftmax;
+  const uint64_t seed = config_.run.seed;
+
+  ShardedEmbeddingOptions table;
+  table.num_items = manifest_.num_items;
+  table.dim = config_.model.dim;
+  table.seed = hash_mix(seed, kItemStream);
+  table.init_scale = static_cast<float>(config_.model.init_scale);
+  const auto& row_optimizer = config_.embedding_optimizer;
+  table.optimizer.kind = parse_row_optimizer_kind(row_optimizer.kind);
+  table.optimizer.beta1 = static_cast<float>(row_optimizer.beta1);
+  table.optimizer.beta2 = static_cast<float>(row_optimizer.beta2);
+  table.optimizer.adam_epsilon = static_cast<float>(row_optimizer.epsilon);
+  table.optimizer.adagrad_epsilon = static_cast<float>(row_optimizer.epsilon);
+  table.optimizer.initial_accumulator = static_cast<float>(row_optimizer.initial_accumulator);
+  embedding_ = std::make_unique<ShardedEmbedding>(device_communicator_, backend_, table);
+
+  GruSlateModelConfig model;
+  model.dim = config_.model.dim;
+  model.hidden = config_.model.dim;
+  model.interaction_type_embedding = config_.model.interaction_type_embedding;
+  model.loss = loss_kind_;
+  model_ = std::make_unique<GruSlateModel>(backend_, model);
+  model_->initialize(hash_mix(seed, kModelStream));
+
+  AdamOptions adam;
+  adam.beta1 = static_cast<float>(config_.dense_optimizer.beta1);
+  adam.beta2 = static_cast<float>(config_.dense_optimizer.beta2);
+  adam.epsilon = static_cast<float>(config_.dense_optimizer.epsilon);
+  adam.weight_decay = static_cast<float>(config_.dense_optimizer.weight_decay);
+  adam.decoupled = config_.dense_optimizer.kind == "adamw";
+  auto& parameters = model_->parameters();
+  dense_optimizer_ = std::make_unique<DenseAdam>(backend_, parameters.size(), adam);
+  gradient_buckets_ = std::make_unique<GradientBuckets>(
+      device_communicator_, backend_,
+      std::vector<GradientSpan>{{parameters.gradients(), parameters.size()}});
+
+  LoaderOptions loader;
+  loader.directory = config_.data.path;
+  loader.phase = LoaderPhase::kTrain;
+  loader.batch_users = config_.schedule.batch_users;
+  loader.seed = hash_mix(seed, kLoaderStream);
+  loader.prefetch_batches = config_.loader.prefetch_batches;
+  loader_ = std::make_unique<SlateLoader>(loader, &host_);
+  REQUIRE(loader_->batches_per_epoch() > 0,
+          config_.data.path << ": no training users in the converted data");
+  total_steps_ = config_.schedule.max_steps > 0
+                     ? config_.schedule.max_steps
+                     : config_.schedule.epochs * loader_->batches_per_epoch();
+  dense_schedule_ =
+      make_schedule(config_.dense_optimizer.learning_rate, config_.schedule, total_steps_);
+  embedding_schedule_ =
+      make_schedule(config_.embedding_optimizer.learning_rate, config_.schedule, total_steps_);
+
+  EvaluationOptions evaluation;
+  evaluation.directory = config_.data.path;
+  evaluation.ks = config_.evaluation.k;
+  evaluation.batch_users = config_.evaluation.batch_users;
+  evaluation.max_users = config_.evaluation.max_users;
+  evaluation.t_testsplit = manifest_.split.t_testsplit;
+  evaluation.update_every_step = config_.model.update_every_step;
+  evaluation.prefetch_batches = config_.loader.prefetch_batches;
+  evaluator_ = std::make_unique<Evaluator>(host_, backend_, *embedding_, evaluation);
+
+  if (host_.rank() == 0) {
+    std::error_code error;
+    std::filesystem::create_directories(config_.run.dir, error);
+    REQUIRE(!error, config_.run.dir << ": cannot create the run directory: " << error.message());
+    std::ofstream(std::filesystem::path(config_.run.dir) / "config.yaml") << config_.yaml;
+    metrics_log_.open((std::filesystem::path(config_.run.dir) / "metrics.jsonl").string());
+    std::fprintf(
+        stderr,
+        "slatetrain: %d rank(s) on %s, %lld users, %lld items, %lld interactions; "
+        "%lld batches of %lld users per rank per epoch, %lld steps; %lld dense "
+        "parameters, table %lld x %d sharded by item %% %d\n",
+        host_.world_size(), backend_.name().c_str(), static_cast<long long>(manifest_.num_users),
+        static_cast<long long>(manifest_.num_items),
+        static_cast<long long>(manifest_.num_interactions),
+        static_cast<long long>(loader_->batches_per_epoch()),
+        static_cast<long long>(config_.schedule.batch_users), static_cast<long long>(total_steps_),
+        static_cast<long long>(parameters.size()), static_cast<long long>(manifest_.num_items),
+        config_.model.dim, host_.world_size());
+  }
+}
+
+Trainer::~Trainer() = default;
+
+bool Trainer::stop_requested() {
+  // Every rank must leave at the same step: agree on whether any rank got the signal.
+  const int64_t local = stop_signal_received() ? 1 : 0;
+  return host_.allreduce_value<int64_t>(local, ReduceOp::kMax) > 0;
+}
+
+Trainer::StepResult Trainer::train_step(const SlateBatch& batch) {
+  ModelBatchOptions options;
+  options.update_every_step = config_.model.update_every_step;
+  std::vector<int32_t> negatives;
+  if (loss_kind_ == LossKind::kSampledSoftmax) {
+    options.negatives = config_.loss.negatives;
+    negatives = draw_negatives(batch, options.negatives, manifest_.num_items,
+                               hash_mix(config_.run.seed, kNegativeStream, step_));
+  }
+  const ModelBatch model_batch =
+      build_model_batch(batch, options, negatives.empty() ? nullptr : &negatives);
+  const ModelInputs inputs = model_batch.inputs();
+
+  Tensor rows;
+  const RowExchange exchange = embedding_->lookup_unique(model_batch.unique_ids, rows);
+  auto& parameters = model_->parameters();
+  parameters.zero_gradients();
+  const double loss_sum = model_->forward(inputs, rows.data<float>());
+
+  // The loss is normalised by the global count of loss steps, so W ranks with batch B make
+  // the update one rank makes with batch W*B.
+  double totals[3] = {loss_sum, static_cast<double>(model_batch.loss_steps(loss_kind_)),
+                      static_cast<double>(batch.real_steps)};
+  host_.allreduce(totals, 3, ElementType::kFloat64, ReduceOp::kSum);
+  StepResult result;
+  result.loss_steps = static_cast<int64_t>(totals[1]);
+  result.loss = result.loss_steps > 0 ? totals[0] / totals[1] : 0.0;
+  result.interactions = static_cast<int64_t>(totals[2]);
+
+  Tensor drows(backend_,
+               rows.shape().empty() ? std::vector<int64_t>{0, config_.model.dim} : rows.shape(),
+               DType::kFloat32);
+  const float scale = result.loss_steps > 0 ? 1.0f / static_cast<float>(totals[1]) : 0.0f;
+  model_->backward(drows.data<float>(), scale);
+  gradient_buckets_->allreduce_sum();
+  clip_gradient_norm(backend_, {{parameters.gradients(), parameters.size()}},
+                     config_.schedule.gradient_clip);
+  dense_optimizer_->step(parameters.values(), parameters.gradients(), dense_schedule_.at(step_));
+  embedding_->backward_and_update(exchange, drows.data<float>(), embedding_schedule_.at(step_));
+  return result;
+}
+
+MetricMap Trainer::validate() {
+  const double start = now_seconds();
+  MetricMap metrics = evaluator_->evaluate_model(*model_, LoaderPhase::kValid);
+  nlohmann::json record = {
+      {"phase", "valid"}, {"step", step_}, {"epoch", epoch_}, {"seconds", now_seconds() - start}};
+  record["metrics"] = to_json(metrics);
+  metrics_log_.write(record);
+  const auto found = metrics.find(config_.evaluation.metric);
+  REQUIRE(found != metrics.end(), "validation has no metric '" << config_.evaluation.metric << "'");
+  if (found->second > best_metric_) {
+    best_metric_ = found->second;
+    best_step_ = step_;
+    validations_without_improvement_ = 0;
+  } else {
+    ++validations_without_improvement_;
+  }
+  if (host_.rank() == 0) {
+    std::fprintf(stderr, "slatetrain: step %lld validation %s %.5f (best %.5f at step %lld)\n",
+                 static_cast<long long>(step_), config_.evaluation.metric.c_str(), found->second,
+                 best_metric_, static_cast<long long>(best_step_));
+  }
+  return metrics;
+}
+
+int Trainer::run() {
+  const double wall_start = now_seconds();
+  const bool root = host_.rank() == 0;
+  Progress progress("train", total_steps_, "steps");
+  progress.set_enabled(root);
+  double train_seconds = 0, window_seconds = 0, window_loss = 0;
+  int64_t interactions = 0, window_interactions = 0, window_steps = 0;
+  bool stopped_by_signal = false, stopped_early = false;
+  MetricMap last_validation;
+
+  while (step_ < total_steps_ && !stopped_by_signal && !stopped_early) {
+    loader_->start_epoch(epoch_, batches_into_epoch_);
+    SlateBatch batch;
+    bool epoch_over = false;
+    while (step_ < total_steps_) {
+      if (stop_requested()) {
+        stopped_by_signal = true;
+        break;
+      }
+      const double step_start = now_seconds();
+      if (!loader_->next(batch)) {
+        epoch_over = true;
+        break;
+      }
+      const StepResult result = train_step(batch);
+      ++step_;
+      ++batches_into_epoch_;
+      const double seconds = now_seconds() - step_start;
+      train_seconds += seconds;
+      window_seconds += seconds;
+      interactions += result.interactions;
+      window_interactions += result.interactions;
+      window_loss += result.loss;
+      ++window_steps;
+      const double rate = window_seconds > 0 ? window_interactions / window_seconds : 0.0;
+      char extra[128];
+      std::snprintf(extra, sizeof extra, "epoch %lld loss %.4f %s interactions/s",
+                    static_cast<long long>(epoch_), result.loss, human_count(rate).c_str());
+      progress.update(step_, extra);
+      if (step_ % config_.logging.metrics_every_steps == 0 || step_ == total_steps_) {
+        metrics_log_.write({{"phase", "train"},
+                            {"step", step_},
+                            {"epoch", epoch_},
+                            {"loss", window_loss / std::max<int64_t>(1, window_steps)},
+                            {"learning_rate", dense_schedule_.at(step_ - 1)},
+                            {"interactions_per_s", rate},
+                            {"loader_wait_s", loader_->stats().wait_seconds}});
+        window_seconds = window_loss = 0;
+        window_interactions = window_steps = 0;
+      }
+      if (config_.evaluation.every_steps > 0 && step_ % config_.evaluation.every_steps == 0 &&
+          step_ < total_steps_) {
+        last_validation = validate();
+        if (config_.evaluation.patience > 0 &&
+            validations_without_improvement_ >= config_.evaluation.patience) {
+          stopped_early = true;
+          break;
+        }
+      }
+      if (config_.checkpoint.every_steps > 0 && step_ % config_.checkpoint.every_steps == 0) {
+        save_checkpoint();
+      }
+    }
+    if (epoch_over) {
+      ++epoch_;
+      batches_into_epoch_ = 0;
+    }
+  }
+  progress.finish();
+
+  nlohmann::json summary;
+  summary["steps"] = step_;
+  summary["epochs"] =
+      static_cast<double>(epoch_) +
+      static_cast<double>(batches_into_epoch_) / static_cast<double>(loader_->batches_per_epoch());
+  summary["world_size"] = host_.world_size();
+  summary["device"] = backend_.name();
+  summary["interactions_per_s"] = train_seconds > 0 ? interactions / train_seconds : 0.0;
+  summary["interactions"] = interactions;
+  summary["loader_wait_s"] = loader_->stats().wait_seconds;
+
+  if (stopped_by_signal) {
+    // Preempted: save where we are and leave cleanly; a --resume run continues from here.
+    if (root) {
+      std::fprintf(stderr, "slatetrain: signal %d received: checkpoint at step %lld, exiting\n",
+                   stop_signal_number(), static_cast<long long>(step_));
+    }
+    save_checkpoint();
+    summary["status"] = "preempted";
+  } else {
+    if (root && stopped_early) {
+      std::fprintf(stderr,
+                   "slatetrain: early stop at step %lld (%s did not improve for %d "
+                   "validations)\n",
+                   static_cast<long long>(step_), config_.evaluation.metric.c_str(),
+                   config_.evaluation.patience);
+    }
+    if (last_checkpoint_step_ != step_) save_checkpoint();
+    summary["valid"] = to_json(validate());
+    double start = now_seconds();
+    const MetricMap test = evaluator_->evaluate_model(*model_, LoaderPhase::kTest);
+    summary["test"] = to_json(test);
+    summary["evaluation_s"] = now_seconds() - start;
+    start = now_seconds();
+    const auto counts = evaluator_->count_training_clicks();
+    summary["popularity"] = to_json(evaluator_->evaluate_popularity(counts, LoaderPhase::kTest));
+    summary["popularity_valid"] =
+        to_json(evaluator_->evaluate_popularity(counts, LoaderPhase::kValid));
+    summary["popularity_s"] = now_seconds() - start;
+    summary["best"] = {
+        {"metric", config_.evaluation.metric}, {"value", best_metric_}, {"step", best_step_}};
+    summary["status"] = stopped_early ? "early_stopped" : "finished";
+  }
+  summary["wall_s"] = now_seconds() - wall_start;
+  if (root) {
+    nlohmann::json record = summary;
+    record["phase"] = "summary";
+    metrics_log_.write(record);
+    std::ofstream(std::filesystem::path(config_.run.dir) / "summary.json")
+        << summary.dump(2) << "\n";
+    std::printf("%s\n", summary.dump().c_str());
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+// ---- checkpoints --------------------------------------------------------------------------
+
+void Trainer::save_checkpoint() {
+  const double start = now_seconds();
+  const bool root = host_.rank() == 0;
+  auto& parameters = model_->parameters();
+  std::unique_ptr<CheckpointFileWriter> writer;
+  std::string temporary, final_path;
+  const auto table_names = embedding_->row_table_names();
+  std::vector<std::string> datasets{"rows"};
+  datasets.insert(datasets.end(), table_names.begin() + 1, table_names.end());
+  if (root) {
+    checkpoints_.prepare();
+    temporary = checkpoints_.temporary_path(step_);
+    final_path = checkpoints_.final_path(step_);
+    std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+    writer = std::make_unique<CheckpointFileWriter>(
+        temporary, manifest_.num_items, config_.model.dim,
+        std::vector<std::string>(datasets.begin() + 1, datasets.end()));
+    writer->write_dense("parameters", download(backend_, parameters.values(), parameters.size()));
+    writer->write_dense("first_moment", dense_optimizer_->first_moment().to_host<float>());
+    writer->write_dense("second_moment", dense_optimizer_->second_moment().to_host<float>());
+  }
+  for (size_t table = 0; table < datasets.size(); ++table) {
+    embedding_->collect_rows(
+        table,
+        [&](int64_t first_item, int64_t count, const float* rows) {
+          std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+          writer->write_embedding_rows(datasets[table], first_item, count, rows);
+        },
+        config_.checkpoint.chunk_rows);
+  }
+  if (root) {
+    CheckpointHeader header;
+    header.step = step_;
+    header.epoch = epoch_;
+    header.batches_into_epoch = batches_into_epoch_;
+    header.batches_per_epoch = loader_->batches_per_epoch();
+    header.world_size = host_.world_size();
+    header.seed = config_.run.seed;
+    header.config_yaml = config_.yaml;
+    header.dense_step = dense_optimizer_->step_count();
+    header.embedding_step = embedding_->optimizer().step_count();
+    header.best_metric = best_metric_;
+    header.best_step = best_step_;
+    header.validations_without_improvement = validations_without_improvement_;
+    {
+      std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+      writer->finish(header);
+    }
+    checkpoints_.commit(temporary, final_path);
+    metrics_log_.write({{"phase", "checkpoint"},
+                        {"step", step_},
+                        {"path", final_path},
+                        {"seconds", now_seconds() - start}});
+  }
+  last_checkpoint_step_ = step_;
+  host_.barrier();
+}
+
+void Trainer::resume() {
+  const bool root = host_.rank() == 0;
+  std::unique_ptr<CheckpointFileReader> reader;
+  int64_t found = 0;
+  if (root) {
+    const auto newest = checkpoints_.newest();
+    if (newest) {
+      std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+      // A damaged newest checkpoint is refused here, with its name, never half-loaded.
+      reader = std::make_unique<CheckpointFileReader>(*newest);
+      REQUIRE(reader->num_items() == manifest_.num_items && reader->dim() == config_.model.dim,
+              *newest << ": its item table is " << reader->num_items() << " x " << reader->dim()
+                      << ", this run's is " << manifest_.num_items << " x " << config_.model.dim);
+      found = 1;
+    } else {
+      std::fprintf(stderr, "slatetrain: --resume: no checkpoint in %s, starting fresh\n",
+                   checkpoints_.path().c_str());
+    }
+  }
+  host_.broadcast(&found, 1, 0);
+  if (!found) return;
+
+  // The header's numbers, then the dense state, from rank 0 to everyone.
+  int64_t numbers[10] = {};
+  double best_metric = 0;
+  if (root) {
+    const auto& header = reader->header();
+    numbers[0] = header.step;
+    numbers[1] = header.epoch;
+    numbers[2] = header.batches_into_epoch;
+    numbers[3] = header.batches_per_epoch;
+    numbers[4] = header.world_size;
+    numbers[5] = header.dense_step;
+    numbers[6] = header.embedding_step;
+    numbers[7] = header.best_step;
+    numbers[8] = header.validations_without_improvement;
+    best_metric = header.best_metric;
+  }
+  host_.broadcast(numbers, 10, 0);
+  host_.broadcast(&best_metric, 1, 0);
+  auto& parameters = model_->parameters();
+  const auto load_dense = [&](const char* name, float* destination) {
+    std::vector<float> values;
+    if (root) {
+      std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+      values = reader->read_dense(name);
+      REQUIRE(static_cast<int64_t>(values.size()) == parameters.size(),
+              reader->path() << ": dense/" << name << " has " << values.size()
+                             << " values, this model has " << parameters.size()
+                             << " (a different model configuration?)");
+    } else {
+      values.resize(static_cast<size_t>(parameters.size()));
+    }
+    host_.broadcast(values.data(), values.size(), 0);
+    backend_.copy_to_device(destination, values.data(), values.size() * sizeof(float));
+  };
+  load_dense("parameters", parameters.values());
+  load_dense("first_moment", dense_optimizer_->first_moment().data<float>());
+  load_dense("second_moment", dense_optimizer_->second_moment().data<float>());
+
+  const auto table_names = embedding_->row_table_names();
+  for (size_t table = 0; table < table_names.size(); ++table) {
+    const std::string dataset = table == 0 ? "rows" : table_names[table];
+    embedding_->scatter_rows(
+        table,
+        [&](int64_t first_item, int64_t count, float* rows) {
+          std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+          reader->read_embedding_rows(dataset, first_item, count, rows);
+        },
+        config_.checkpoint.chunk_rows);
+  }
+
+  step_ = numbers[0];
+  epoch_ = numbers[1];
+  batches_into_epoch_ = numbers[2];
+  const int64_t written_batches_per_epoch = numbers[3];
+  const int64_t written_world = numbers[4];
+  if (written_world != host_.world_size() ||
+      written_batches_per_epoch != loader_->batches_per_epoch()) {
+    // Another split of the users: continue at the same fraction of the epoch.
+    batches_into_epoch_ =
+        written_batches_per_epoch > 0
+            ? batches_into_epoch_ * loader_->batches_per_epoch() / written_batches_per_epoch
+            : 0;
+  }
+  dense_optimizer_->set_step_count(numbers[5]);
+  embedding_->optimizer().set_step_count(numbers[6]);
+  best_step_ = numbers[7];
+  validations_without_improvement_ = numbers[8];
+  best_metric_ = best_metric;
+  last_checkpoint_step_ = step_;
+  if (root) {
+    std::fprintf(stderr,
+                 "slatetrain: resumed from %s at step %lld (epoch %lld, batch %lld; written by "
+                 "%lld rank(s))\n",
+                 reader->path().c_str(), static_cast<long long>(step_),
+                 static_cast<long long>(epoch_), static_cast<long long>(batches_into_epoch_),
+                 static_cast<long long>(written_world));
+    metrics_log_.write({{"phase", "resume"}, {"step", step_}, {"path", reader->path()}});
+  }
+}
+
+}  // namespace slatetrain
