@@ -57,5 +57,15 @@ TEST_F(CudaMemoryTest, PinnedAsynchronousCopyIsOrderedBeforeLaterOps) {
   EXPECT_TRUE(arrays_near(result, expected, 0.0));
 }
 
+TEST_F(CudaMemoryTest, MakeBackendGivesTheCudaBackend) {
+  std::unique_ptr<Backend> backend = make_backend(Device::kCuda);
+  EXPECT_EQ(backend->device(), Device::kCuda);
+  EXPECT_EQ(backend->name(), "cuda");
+  Tensor values(*backend, {3}, DType::kFloat32);
+  values.copy_from_host(std::vector<float>{1.0f, 2.0f, 3.0f});
+  backend->scale(values.data<float>(), 3, -1.0f);
+  EXPECT_TRUE(arrays_near(values.to_host<float>(), {-1.0f, -2.0f, -3.0f}, 0.0));
+}
+
 }  // namespace
 }  // namespace slatetrain
