@@ -52,7 +52,7 @@ void* CudaMemoryPool::allocate(size_t bytes) {
   void* block = nullptr;
   cudaError_t status = cudaMalloc(&block, size);
   if (status == cudaErrorMemoryAllocation && !cached_.empty()) {
-    cudaGetLastError();  // clear the sticky-free out-of-memory status before retrying
+    cudaGetLastError();  // clear the (non-sticky) out-of-memory status before retrying
     CHECK_CUDA(cudaDeviceSynchronize());
     release_cached_locked();
     status = cudaMalloc(&block, size);
