@@ -13,6 +13,8 @@ Cases:
   bad-config           a mistyped key or a missing data directory: a clear error, non-zero exit
   rank-dies            a rank killed mid-run brings the job down (no hang)
   learning             the GRU beats popularity clearly and gets near the true model
+  gpu-vs-cpu           the same training on CUDA and on CPU agree; checkpoints move between them
+                       (skips, exit 77, without a GPU)
 Standard library only.
 """
 import argparse
@@ -70,9 +72,11 @@ def run(command, expect_ok=True, timeout=300):
 
 
 def slatetrain_command(args, ranks, data, run_dir, settings, resume=False):
-    command = ["mpirun", "-np", str(ranks), "--oversubscribe"]
-    if os.geteuid() == 0:
-        command.append("--allow-run-as-root")
+    command = []
+    if ranks > 1 or shutil.which("mpirun"):  # one rank also runs as a plain process
+        command = ["mpirun", "-np", str(ranks), "--oversubscribe"]
+        if os.geteuid() == 0:
+            command.append("--allow-run-as-root")
     command += [os.path.join(args.bin, "slatetrain"), CONFIG]
     for setting in COMMON + [f"data.path={data}", f"run.dir={run_dir}"] + settings:
         command += ["--set", setting]
@@ -311,6 +315,40 @@ def case_learning(args):
     check(model["loglik"] > ceiling["loglik"] - 0.3, "held-out log-likelihood far from the true model's")
 
 
+def gpu_present():
+    if not shutil.which("nvidia-smi"):
+        return False
+    return subprocess.run(["nvidia-smi", "-L"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode == 0
+
+
+def case_gpu_vs_cpu(args):
+    if not gpu_present():
+        print("SKIP: no GPU on this machine (nvidia-smi -L found none)")
+        sys.exit(77)
+    settings = ["schedule.batch_users=64", "schedule.max_steps=8", "evaluation.max_users=128"]
+    runs = {}
+    for device in ("cpu", "cuda"):
+        run_dir = os.path.join(args.work, f"device-{device}")
+        summary, result = train(args, 1, tiny(args), run_dir, settings + [f"run.device={device}"])
+        check(summary["device"].startswith(device), f"asked for {device}, ran on {summary['device']}")
+        runs[device] = (summary, run_dir)
+    for name in ("loglik", "hitrate@20", "ndcg@20"):
+        a, b = runs["cpu"][0]["valid"][name], runs["cuda"][0]["valid"][name]
+        print(f"valid {name}: cpu {a:.6f}, cuda {b:.6f}")
+        check(abs(a - b) <= 2e-3 * (1 + abs(a)), f"valid {name}: cpu {a} vs cuda {b}")
+    compare(args, checkpoints(runs["cpu"][1])[-1], checkpoints(runs["cuda"][1])[-1], 1e-3)
+    # A GPU checkpoint continues on the CPU and a CPU one on the GPU.
+    for written, resumed_on in (("cuda", "cpu"), ("cpu", "cuda")):
+        run_dir = runs[written][1]
+        summary, result = train(args, 1, tiny(args), run_dir,
+                                ["schedule.batch_users=64", "schedule.max_steps=11",
+                                 "evaluation.max_users=128", f"run.device={resumed_on}"], resume=True)
+        check("resumed from" in result.stderr and summary["steps"] == 11,
+              f"{written} checkpoint did not continue on {resumed_on}")
+        print(f"{written} checkpoint continued on {resumed_on} to step {summary['steps']}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("case")
@@ -327,6 +365,7 @@ def main():
         "bad-config": case_bad_config,
         "rank-dies": case_rank_dies,
         "learning": case_learning,
+        "gpu-vs-cpu": case_gpu_vs_cpu,
     }
     if args.case.startswith("equivalence-"):
         case = lambda a: case_equivalence(a, int(args.case.split("-")[1]))
