@@ -11,7 +11,9 @@ namespace {
 // Published statistics the draws below are tuned to (DESIGN.md section 1).
 constexpr double kFullLengthUserShare = 0.643;  // users with all 20 steps; others 1..19
 constexpr double kRecommendationShare = 0.303;
-constexpr double kFullSlateShare = 0.05;      // slates of 25; others 2..19 long
+// Slates of 25; others 2..19 long (mean 10.5): 25 p + 10.5 (1 - p) = 11.14 with the length-26
+// anomaly's own full slates counted, as published.
+constexpr double kFullSlateShare = 0.043;
 constexpr double kSearchInGroupShare = 0.85;  // search slots from the query's group
 constexpr double kRecFromRecentShare = 0.5;   // rec slots from recently clicked groups
 constexpr double kRecFromQueryShare = 0.2;    // rec slots from the taste-chosen group

@@ -54,7 +54,11 @@ int generator_group_count(const GeneratorOptions& options) {
 }
 
 void check_generator_options(const GeneratorOptions& options) {
-  REQUIRE(options.num_users >= 1, "--users must be at least 1 (got " << options.num_users << ")");
+  // Every array is produced as int32 (widened for --int64), userId included.
+  REQUIRE(options.num_users >= 1 && options.num_users <= (int64_t(1) << 31) - 1,
+          "--users must be in 1..2^31-1 (got " << options.num_users << ")");
+  REQUIRE(options.num_groups >= 0,
+          "--groups must be positive, or 0 for the default (got " << options.num_groups << ")");
   REQUIRE(options.num_items >= 4 && options.num_items <= (int64_t(1) << 31) - 1,
           "--items must be in 4..2^31-1 (ids 0-2 are PAD, noClick, UNK; got " << options.num_items
                                                                               << ")");
@@ -69,6 +73,7 @@ void check_generator_options(const GeneratorOptions& options) {
           "--level must be in 0..9 (got " << options.deflate_level << ")");
   REQUIRE(options.users_per_block >= 1, "users per block must be positive");
   REQUIRE(options.truth_users >= 0, "--truth-users must be non-negative");
+  valid_user_count(options.num_users, options.split);  // throws on bad split parameters
 }
 
 GeneratorWorld::GeneratorWorld(const GeneratorOptions& options)

@@ -1,7 +1,9 @@
 // slateconvert synth: a generated dataset in the published FINN.no format (data/generator.hpp).
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "core/error.hpp"
@@ -36,9 +38,19 @@ constexpr const char* kSynthUsage =
 
 int64_t parse_integer(const char* option, const char* text) {
   char* end = nullptr;
+  errno = 0;
   const long long value = std::strtoll(text, &end, 10);
   REQUIRE(end != text && *end == '\0', option << " expects an integer, got '" << text << "'");
+  REQUIRE(errno != ERANGE, option << " is out of range: '" << text << "'");
   return value;
+}
+
+// Options held in an int: a value that does not fit is refused rather than truncated.
+int parse_int(const char* option, const char* text) {
+  const int64_t value = parse_integer(option, text);
+  REQUIRE(value >= std::numeric_limits<int>::min() && value <= std::numeric_limits<int>::max(),
+          option << " is out of range: '" << text << "'");
+  return static_cast<int>(value);
 }
 
 double parse_number(const char* option, const char* text) {
@@ -70,7 +82,7 @@ int synth_command(int argc, char** argv) {
     } else if (arg == "--items") {
       options.num_items = parse_integer("--items", value());
     } else if (arg == "--groups") {
-      options.num_groups = static_cast<int>(parse_integer("--groups", value()));
+      options.num_groups = parse_int("--groups", value());
     } else if (arg == "--full") {
       options.num_users = kFullFinnUsers;
       options.num_items = kFullFinnItems;
@@ -82,11 +94,11 @@ int synth_command(int argc, char** argv) {
     } else if (arg == "--stored") {
       options.compress = false;
     } else if (arg == "--level") {
-      options.deflate_level = static_cast<int>(parse_integer("--level", value()));
+      options.deflate_level = parse_int("--level", value());
     } else if (arg == "--anomaly-rate") {
       options.anomaly_rate = parse_number("--anomaly-rate", value());
     } else if (arg == "--threads") {
-      options.threads = static_cast<int>(parse_integer("--threads", value()));
+      options.threads = parse_int("--threads", value());
     } else if (arg == "--split-seed") {
       options.split.seed = static_cast<uint64_t>(parse_integer("--split-seed", value()));
     } else if (arg == "--truth-users") {
