@@ -1,0 +1,302 @@
+#!/usr/bin/python3
+"""CPU training benchmark: slatetrain against the same GRU slate model in PyTorch (issue 3).
+
+  /usr/bin/python3 bench/gru_benchmark.py [--users 50000 --items 20000 --dims 32,64 ...]
+
+1. generates FINN-format data (slateconvert synth) and converts it (slateconvert finn);
+2. trains the same model in PyTorch (bench/torch_gru_slate.py) on the same users, split, item
+   count, dimensions, batch, optimizers, schedule and loss, with torch.set_num_threads = cores;
+3. trains it with slatetrain at np=1 and under mpirun at np=2 (threads per rank = cores / ranks);
+4. prints training interactions/s (interactions: real steps, click != 0, as slatetrain counts
+   them) after a warm-up, their ratio, the losses of both, and full-catalogue evaluation time.
+Checks before the figures count: the reproduced split equals the shards', the popularity
+baseline computed here equals slatetrain's (same data, same split), and both losses fall and
+end in the same range. Needs Debian's python3 (torch, numpy); --results FILE appends markdown.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_gru_slate  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def parse_arguments():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=50000)
+    parser.add_argument("--items", type=int, default=20000)
+    parser.add_argument("--dims", default="32,64", help="comma-separated model dims")
+    parser.add_argument("--batch-users", type=int, default=128, help="users per batch per rank")
+    parser.add_argument("--warmup", type=int, default=20,
+                        help="untimed steps first (also the learning-rate warm-up)")
+    parser.add_argument("--steps", type=int, default=300, help="timed steps after the warm-up")
+    parser.add_argument("--ranks", default="1,2", help="slatetrain world sizes to run")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(),
+                        help="cores used by each side (slatetrain: split over its ranks)")
+    parser.add_argument("--gru-mode", default="packed", choices=["packed", "cell", "both"],
+                        help="PyTorch GRU formulation (both: time both, compare with the faster)")
+    parser.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
+    parser.add_argument("--out", default=os.path.join(ROOT, "out", "bench"))
+    parser.add_argument("--config", default=os.path.join(ROOT, "configs", "gru-small.yaml"))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--results", help="append a markdown report to this file")
+    return parser.parse_args()
+
+
+def run(command, **kwargs):
+    print("+ " + " ".join(command), flush=True)
+    return subprocess.run(command, check=True, **kwargs)
+
+
+def prepare_data(args, bin_dir):
+    """out/finn (data.npz ...) and out/converted, reused when made with the same sizes."""
+    finn = os.path.join(args.out, "finn")
+    converted = os.path.join(args.out, "converted")
+    stamp_path = os.path.join(args.out, "data-stamp.json")
+    stamp = {"users": args.users, "items": args.items, "seed": args.seed}
+    if os.path.exists(stamp_path) and os.path.exists(os.path.join(converted, "manifest.json")):
+        with open(stamp_path) as f:
+            if json.load(f) == stamp:
+                print(f"data: reusing {args.out} ({args.users} users, {args.items} items)")
+                return finn, converted
+    os.makedirs(args.out, exist_ok=True)
+    start = time.perf_counter()
+    run([os.path.join(bin_dir, "slateconvert"), "synth", "--output", finn, "--users",
+         str(args.users), "--items", str(args.items), "--seed", str(args.seed), "--force"])
+    run([os.path.join(bin_dir, "slateconvert"), "finn", "--input", finn, "--output", converted,
+         "--shards", "4", "--force"])
+    print(f"data: generated and converted in {time.perf_counter() - start:.1f} s")
+    with open(stamp_path, "w") as f:
+        json.dump(stamp, f)
+    return finn, converted
+
+
+def settings_for(args, dim):
+    """The run's hyper-parameters, given to both sides."""
+    return {"dim": dim, "batch_users": args.batch_users, "steps": args.warmup + args.steps,
+            "lr_warmup_steps": args.warmup, "dense_learning_rate": 0.003,
+            "embedding_learning_rate": 0.01, "min_learning_rate_fraction": 0.1,
+            "gradient_clip": 5.0, "init_scale": 0.1, "interaction_type_embedding": True,
+            "seed": args.seed}
+
+
+def run_slatetrain(args, bin_dir, converted, settings, ranks):
+    run_dir = os.path.join(args.out, f"run-d{settings['dim']}-np{ranks}")
+    shutil.rmtree(run_dir, ignore_errors=True)
+    overrides = {
+        "data.path": converted, "run.dir": run_dir, "run.seed": settings["seed"],
+        "run.device": "cpu", "run.threads": max(1, args.threads // ranks),
+        "model.kind": "gru", "model.dim": settings["dim"],
+        "model.interaction_type_embedding": "true", "model.update_every_step": "false",
+        "model.init_scale": settings["init_scale"], "loss.kind": "slate",
+        "optimizer.dense.kind": "adamw",
+        "optimizer.dense.learning_rate": settings["dense_learning_rate"],
+        "optimizer.dense.weight_decay": 0.0, "optimizer.embedding.kind": "adam",
+        "optimizer.embedding.learning_rate": settings["embedding_learning_rate"],
+        "schedule.epochs": 1000, "schedule.max_steps": settings["steps"],
+        "schedule.batch_users": settings["batch_users"],
+        "schedule.warmup_steps": settings["lr_warmup_steps"], "schedule.decay": "cosine",
+        "schedule.min_learning_rate_fraction": settings["min_learning_rate_fraction"],
+        "schedule.gradient_clip": settings["gradient_clip"], "evaluation.every_steps": 0,
+        "evaluation.patience": 0, "evaluation.max_users": 0, "checkpoint.every_steps": 0,
+        "logging.metrics_every_steps": args.warmup,
+    }
+    command = [os.path.join(bin_dir, "slatetrain"), args.config]
+    for key, value in overrides.items():
+        command += ["--set", f"{key}={value}"]
+    if ranks > 1:
+        launcher = ["mpirun", "-np", str(ranks), "--oversubscribe", "--bind-to", "none"]
+        if os.geteuid() == 0:
+            launcher.append("--allow-run-as-root")
+        command = launcher + command
+    start = time.perf_counter()
+    result = run(command, stdout=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    windows = []
+    with open(os.path.join(run_dir, "metrics.jsonl")) as f:
+        for line in f:
+            record = json.loads(line)
+            if record.get("phase") == "train":
+                windows.append(record)
+    # Windows of `warmup` steps; the first one is the warm-up. Each window's rate is its
+    # interactions over its seconds; batches hold nearly equal interaction counts, so the
+    # timed rate is the harmonic mean of the later windows' rates.
+    timed = [w["interactions_per_s"] for w in windows[1:]]
+    rate = len(timed) / sum(1.0 / r for r in timed) if timed else summary["interactions_per_s"]
+    return {"summary": summary, "rate": rate, "rate_all_steps": summary["interactions_per_s"],
+            "window_losses": [w["loss"] for w in windows], "process_wall_s": wall,
+            "command": " ".join(command)}
+
+
+def run_torch(data, settings, gru_mode, threads, warmup):
+    torch.set_num_threads(threads)
+    settings = dict(settings, gru_mode=gru_mode)
+    start = time.perf_counter()
+    model, record = torch_gru_slate.train(data, settings, log=None)
+    train_wall = time.perf_counter() - start
+    interactions = np.array(record["interactions"][warmup:], np.float64)
+    seconds = np.array(record["seconds"][warmup:])
+    batch_seconds = np.array(record["batch_seconds"][warmup:])
+    losses = np.array(record["loss"])
+    window_losses = [float(losses[i:i + warmup].mean()) for i in range(0, len(losses), warmup)]
+    # slatetrain times its test evaluation after a validation pass: do the same.
+    torch_gru_slate.evaluate(model, data, split_code=1)
+    evaluation = torch_gru_slate.evaluate(model, data, split_code=2)
+    return {"rate": interactions.sum() / seconds.sum(),
+            "rate_model_only": interactions.sum() / (seconds - batch_seconds).sum(),
+            "rate_all_steps": float(np.sum(record["interactions"]) / np.sum(record["seconds"])),
+            "batch_share": float(batch_seconds.sum() / seconds.sum()),
+            "window_losses": window_losses, "evaluation": evaluation, "train_wall_s": train_wall}
+
+
+def check_losses(name, slate_windows, torch_windows):
+    """Both fall, and end within 10% of each other (different inits and user orders)."""
+    s_first, s_last = slate_windows[0], slate_windows[-1]
+    t_first, t_last = torch_windows[0], torch_windows[-1]
+    falls = s_last < s_first and t_last < t_first
+    close = abs(s_last - t_last) <= 0.1 * max(s_last, t_last)
+    verdict = "ok" if falls and close else "MISMATCH"
+    print(f"{name} loss (first window -> last window): slatetrain {s_first:.4f} -> {s_last:.4f}, "
+          f"pytorch {t_first:.4f} -> {t_last:.4f}: {verdict}")
+    return verdict, (s_first, s_last, t_first, t_last)
+
+
+def machine_line():
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores visible, {platform.system()} {platform.release()}"
+
+
+def main():
+    args = parse_arguments()
+    bin_dir = os.path.join(args.build_dir, "bin")
+    started = datetime.datetime.now(datetime.timezone.utc)
+    load_before = os.getloadavg()
+    finn, converted = prepare_data(args, bin_dir)
+    start = time.perf_counter()
+    data, split_check = torch_gru_slate.load(finn, converted)
+    print(f"data: {data.num_users} users, {data.num_items} items, "
+          f"{int((data.click != 0).sum())} interactions, split {split_check} "
+          f"(read in {time.perf_counter() - start:.1f} s)")
+    popularity = torch_gru_slate.popularity(data, split_code=2)
+
+    dims = [int(d) for d in args.dims.split(",")]
+    ranks_list = [int(r) for r in args.ranks.split(",")]
+    modes = ["packed", "cell"] if args.gru_mode == "both" else [args.gru_mode]
+    rows = []
+    for dim in dims:
+        settings = settings_for(args, dim)
+        torch_runs = {}
+        for mode in modes:
+            torch_runs[mode] = run_torch(data, settings, mode, args.threads, args.warmup)
+            print(f"pytorch d{dim} {mode}: {torch_runs[mode]['rate']:.0f} interactions/s "
+                  f"({torch_runs[mode]['rate_model_only']:.0f} without batch building)")
+        best_mode = max(torch_runs, key=lambda m: torch_runs[m]["rate"])
+        reference = torch_runs[best_mode]
+        for ranks in ranks_list:
+            result = run_slatetrain(args, bin_dir, converted, settings, ranks)
+            summary = result["summary"]
+            slate_popularity = summary["popularity"]
+            same_data = all(abs(slate_popularity[key] - popularity[key]) < 1e-9
+                            for key in ("hits@20", "hitrate@20"))
+            if not same_data:
+                print(f"WARNING: popularity baseline differs: slatetrain {slate_popularity}, "
+                      f"pytorch side {popularity}")
+            verdict, losses = check_losses(f"d{dim} np{ranks}", result["window_losses"],
+                                           reference["window_losses"])
+            rows.append({
+                "dim": dim, "ranks": ranks, "slatetrain": result["rate"],
+                "slatetrain_all_steps": result["rate_all_steps"], "pytorch": reference["rate"],
+                "pytorch_model_only": reference["rate_model_only"], "pytorch_mode": best_mode,
+                "pytorch_modes": {m: r["rate"] for m, r in torch_runs.items()},
+                "batch_share": reference["batch_share"], "ratio": result["rate"] / reference["rate"],
+                "ratio_model_only": result["rate"] / reference["rate_model_only"],
+                "losses": losses, "loss_check": verdict, "same_data": same_data,
+                "slatetrain_evaluation_s": summary.get("evaluation_s"),
+                "pytorch_evaluation_s": reference["evaluation"]["seconds"],
+                "slatetrain_test": summary.get("test", {}),
+                "pytorch_test": reference["evaluation"], "command": result["command"],
+                "loader_wait_s": summary.get("loader_wait_s"),
+            })
+
+    print()
+    header = (f"{'dim':>4} {'np':>3} {'slatetrain/s':>13} {'pytorch/s':>11} {'ratio':>6} "
+              f"{'(vs torch model-only)':>22} {'eval s slatetrain':>18} {'eval s torch':>13} "
+              f"{'losses ok':>9}")
+    print(header)
+    for r in rows:
+        print(f"{r['dim']:>4} {r['ranks']:>3} {r['slatetrain']:>13.0f} {r['pytorch']:>11.0f} "
+              f"{r['ratio']:>6.2f} {r['ratio_model_only']:>22.2f} "
+              f"{r['slatetrain_evaluation_s']:>18.3f} {r['pytorch_evaluation_s']:>13.3f} "
+              f"{r['loss_check']:>9}")
+    load_after = os.getloadavg()
+    if args.results:
+        write_markdown(args, rows, started, load_before, load_after, data, split_check,
+                       popularity)
+    print(json.dumps({"rows": [{k: v for k, v in r.items() if k != "command"} for r in rows]},
+                     default=float))
+
+
+def write_markdown(args, rows, started, load_before, load_after, data, split_check, popularity):
+    lines = [
+        f"## Run of {started.strftime('%Y-%m-%d %H:%M UTC')}",
+        "",
+        f"- machine: {machine_line()}; torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads), numpy {np.__version__}",
+        f"- load average before / after: {' '.join(f'{x:.2f}' for x in load_before)} / "
+        f"{' '.join(f'{x:.2f}' for x in load_after)}",
+        f"- command: `/usr/bin/python3 bench/gru_benchmark.py {' '.join(sys.argv[1:])}`",
+        f"- data: {data.num_users} users, {data.num_items} items, "
+        f"{int((data.click != 0).sum())} interactions (slateconvert synth --seed {args.seed}); "
+        f"split {split_check}; popularity hitrate@20 on test {popularity['hitrate@20']:.5f} "
+        f"on both sides: {all(r['same_data'] for r in rows)}",
+        f"- timed: {args.steps} steps after {args.warmup} warm-up steps, batch "
+        f"{args.batch_users} users per rank, {args.threads} cores per side",
+        "",
+        "| dim | np | slatetrain interactions/s | PyTorch interactions/s | ratio | ratio vs "
+        "PyTorch model-only | eval s slatetrain | eval s PyTorch | loss first->last "
+        "slatetrain | loss first->last PyTorch |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        s0, s1, t0, t1 = r["losses"]
+        lines.append(
+            f"| {r['dim']} | {r['ranks']} | {r['slatetrain']:.0f} | {r['pytorch']:.0f} "
+            f"({r['pytorch_mode']}) | {r['ratio']:.2f} | {r['ratio_model_only']:.2f} | "
+            f"{r['slatetrain_evaluation_s']:.3f} | {r['pytorch_evaluation_s']:.3f} | "
+            f"{s0:.3f} -> {s1:.3f} | {t0:.3f} -> {t1:.3f} ({r['loss_check']}) |")
+    lines.append("")
+    for r in rows:
+        modes = ", ".join(f"{m} {v:.0f}/s" for m, v in r["pytorch_modes"].items())
+        lines.append(f"- d{r['dim']} np{r['ranks']}: PyTorch formulations {modes}; "
+                     f"batch building {100 * r['batch_share']:.0f}% of PyTorch's step; "
+                     f"slatetrain loader wait {r['loader_wait_s']:.2f} s; test hitrate@20 "
+                     f"slatetrain {r['slatetrain_test'].get('hitrate@20', float('nan')):.4f}, "
+                     f"PyTorch {r['pytorch_test']['hitrate@20']:.4f}")
+    lines.append("")
+    with open(args.results, "a") as f:
+        f.write("\n".join(lines) + "\n")
+    print(f"appended to {args.results}")
+
+
+if __name__ == "__main__":
+    main()
