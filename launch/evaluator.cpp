@@ -42,9 +42,13 @@ MetricMap finish_metrics(Communicator& host, RankingMetrics& metrics) {
 
 }  // namespace
 
-Evaluator::Evaluator(Communicator& host, Backend& backend, ShardedEmbedding& embedding,
-                     EvaluationOptions options)
-    : host_(host), backend_(backend), embedding_(embedding), options_(std::move(options)) {
+Evaluator::Evaluator(Communicator& host, Communicator& device_communicator, Backend& backend,
+                     ShardedEmbedding& embedding, EvaluationOptions options)
+    : host_(host),
+      device_communicator_(device_communicator),
+      backend_(backend),
+      embedding_(embedding),
+      options_(std::move(options)) {
   REQUIRE(!options_.ks.empty(), "evaluation needs at least one cut-off k");
   std::sort(options_.ks.begin(), options_.ks.end());
 }
@@ -185,7 +189,7 @@ std::vector<int64_t> Evaluator::rank_catalogue(const std::vector<float>& user_ve
   local.k = k;
   local.scores = std::move(best_scores);
   local.items = std::move(best_items);
-  const TopK merged = merge_top_k(host_, backend_, local);
+  const TopK merged = merge_top_k(device_communicator_, backend_, local);
   std::vector<int64_t> mine(static_cast<size_t>(n * k));
   for (int64_t i = 0; i < n * k; ++i) mine[i] = merged.items[(first_user[rank]) * k + i];
   return mine;

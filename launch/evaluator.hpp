@@ -35,9 +35,10 @@ using MetricMap = std::map<std::string, double>;
 
 class Evaluator {
  public:
-  // host: MPI (host buffers) for the bookkeeping; the embedding carries its own communicator.
-  Evaluator(Communicator& host, Backend& backend, ShardedEmbedding& embedding,
-            EvaluationOptions options);
+  // host: MPI (host buffers) for the bookkeeping; device_communicator: collectives on the
+  // backend's buffers (the top-k merge), the same MPI one on CPU, NCCL on GPU.
+  Evaluator(Communicator& host, Communicator& device_communicator, Backend& backend,
+            ShardedEmbedding& embedding, EvaluationOptions options);
 
   // The model's metrics on the phase's users (kValid or kTest): every ranking metric at every
   // cut-off, "loglik" (mean held-out slate log-likelihood per step), "users", "steps".
@@ -63,6 +64,7 @@ class Evaluator {
                                       const std::vector<RankedUser>& users, int k);
 
   Communicator& host_;
+  Communicator& device_communicator_;
   Backend& backend_;
   ShardedEmbedding& embedding_;
   EvaluationOptions options_;

@@ -129,7 +129,8 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
   evaluation.t_testsplit = manifest_.split.t_testsplit;
   evaluation.update_every_step = config_.model.update_every_step;
   evaluation.prefetch_batches = config_.loader.prefetch_batches;
-  evaluator_ = std::make_unique<Evaluator>(host_, backend_, *embedding_, evaluation);
+  evaluator_ =
+      std::make_unique<Evaluator>(host_, device_communicator_, backend_, *embedding_, evaluation);
 
   if (host_.rank() == 0) {
     std::error_code error;
