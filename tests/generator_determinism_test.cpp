@@ -2,6 +2,8 @@
 // user draws from its own counter-based stream); another seed gives other data.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/generator_test_support.hpp"
 
 namespace slatetrain {

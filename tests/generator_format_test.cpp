@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <sstream>
 
 #include "data/npz_reader.hpp"
 #include "tests/generator_test_support.hpp"
