@@ -224,8 +224,9 @@ def train_to_the_end(env, work, bin_dir, config):
 
 
 def preempt_requeue_resume(env, work, bin_dir, config, steps_per_second):
-    # About 20 s of training at the measured rate, so the signal lands mid-run.
-    total_steps = max(60, int(steps_per_second * 20))
+    # Ten seconds or more of training, so the signal lands mid-run: the rate measured on the
+    # short first job undercounts (start-up and evaluation are in it), hence the floor.
+    total_steps = max(1500, int(steps_per_second * 10))
     job = submit_train(env, work, bin_dir, config, total_steps, ["checkpoint.every_steps=0"])
     run_dir = os.path.join(work, "runs", "train-" + job)
     # Let it train a few steps, then preempt it the way SLURM warns before the time limit.
