@@ -89,7 +89,7 @@ case_layout() {
       fail "lib/ lacks $expected"
   done
   local forbidden
-  forbidden=$(ls "$bundle/lib" | grep -E "$glibc|^libcuda\.so" || true)
+  forbidden=$(find "$bundle/lib" -maxdepth 1 -printf "%f\n" | grep -E "$glibc|^libcuda\.so" || true)
   [[ -z $forbidden ]] && pass "no glibc or driver library inside" ||
     fail "host-only libraries bundled: $forbidden"
   if grep -rlF -e "$build_dir" -e "$source_dir" "$bundle/bin" "$bundle/libexec/bundle-environment.sh"; then
@@ -109,7 +109,7 @@ case_layout() {
   outside=$(awk -v bundle="$bundle/" '
     /:$/ && !/^[ \t]/ { file = $0; next }
     $2 == "=>" && ($3 == "not" || index($3, bundle) != 1) { print file " " $1 " => " $3 }' <<<"$report" |
-    grep -Ev " $glibc_names[^ ]* => /" || true)
+    grep -Ev " ${glibc_names}[^ ]* => /" || true)
   if [[ -z $outside ]]; then
     pass "ldd: all ${#files[@]} programs/libraries/components resolve inside the bundle (glibc from the host)"
   else
@@ -119,7 +119,7 @@ case_layout() {
   if readelf -d "$bundle/libexec/slatetrain" | grep -q 'RPATH.*\$ORIGIN/../lib'; then
     outside=$("${clean_env[@]}" ldd "$bundle/libexec/slatetrain" |
       awk -v bundle="$bundle/" '$2 == "=>" && index($3, bundle) != 1 {print $1 " => " $3}' |
-      grep -Ev "^$glibc_names[^ ]* => /" || true)
+      grep -Ev "^${glibc_names}[^ ]* => /" || true)
     [[ -z $outside ]] && pass "RPATH alone resolves libexec/slatetrain inside the bundle" ||
       fail "without LD_LIBRARY_PATH: $outside"
   else
@@ -169,6 +169,14 @@ case_run() {
   need_bundle
   mkdir -p "$work/home"
   train_in_bundle run "${clean_env[@]}"
+  # A symlink to a wrapper (e.g. in ~/bin) still finds the bundle.
+  mkdir -p "$work/home/bin"
+  ln -sf "$bundle/bin/slateconvert" "$work/home/bin/slateconvert"
+  if "${clean_env[@]}" "$work/home/bin/slateconvert" --help >"$work/symlink.log" 2>&1; then
+    pass "symlinked wrapper runs"
+  else
+    fail "symlinked wrapper: $(head -c 400 "$work/symlink.log")"
+  fi
   finish
 }
 
