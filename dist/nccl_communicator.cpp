@@ -27,22 +27,6 @@ ncclDataType_t nccl_type(ElementType type) {
   RAISE("unknown element type " << static_cast<int>(type));
 }
 
-size_t type_bytes(ElementType type) {
-  switch (type) {
-    case ElementType::kFloat32:
-      return 4;
-    case ElementType::kFloat64:
-      return 8;
-    case ElementType::kInt32:
-      return 4;
-    case ElementType::kInt64:
-      return 8;
-    case ElementType::kUInt8:
-      return 1;
-  }
-  RAISE("unknown element type " << static_cast<int>(type));
-}
-
 ncclRedOp_t nccl_op(ReduceOp op) {
   switch (op) {
     case ReduceOp::kSum:
@@ -267,7 +251,7 @@ void NcclCommunicator::abort_and_raise(const std::string& what, const char* oper
 void NcclCommunicator::allreduce(void* buffer, size_t count, ElementType type, ReduceOp op) {
   check_usable("allreduce");
   if (count == 0) return;
-  HostStaging data(buffer, count * type_bytes(type), true, stream_);
+  HostStaging data(buffer, count * element_size(type), true, stream_);
   settle(ncclAllReduce(data.device(), data.device(), count, nccl_type(type), nccl_op(op), nccl_,
                        stream_),
          "allreduce");
@@ -281,7 +265,7 @@ void NcclCommunicator::allreduce(void* buffer, size_t count, ElementType type, R
 void NcclCommunicator::allgather(const void* send, size_t count, void* recv, ElementType type) {
   check_usable("allgather");
   if (count == 0) return;
-  const size_t bytes = count * type_bytes(type);
+  const size_t bytes = count * element_size(type);
   HostStaging input(send, bytes, true, stream_);
   HostStaging output(recv, bytes * world_size_, false, stream_);
   settle(ncclAllGather(input.device(), output.device(), count, nccl_type(type), nccl_, stream_),
@@ -302,7 +286,7 @@ void NcclCommunicator::allgatherv(const void* send, size_t count, void* recv,
   REQUIRE(recv_counts[rank_] == count, "rank " << rank_ << ": allgatherv sends " << count
                                                << " elements but recv_counts says "
                                                << recv_counts[rank_]);
-  const size_t element = type_bytes(type);
+  const size_t element = element_size(type);
   const size_t total = std::accumulate(recv_counts.begin(), recv_counts.end(), size_t{0});
   if (total == 0) return;
   HostStaging input(send, count * element, true, stream_);
@@ -340,7 +324,7 @@ void NcclCommunicator::alltoallv(const void* send, const std::vector<size_t>& se
               recv_counts.size() == static_cast<size_t>(world_size_),
           "rank " << rank_ << ": alltoallv got " << send_counts.size() << " send and "
                   << recv_counts.size() << " receive counts for a world of " << world_size_);
-  const size_t element = type_bytes(type);
+  const size_t element = element_size(type);
   const size_t send_total = std::accumulate(send_counts.begin(), send_counts.end(), size_t{0});
   const size_t recv_total = std::accumulate(recv_counts.begin(), recv_counts.end(), size_t{0});
   HostStaging input(send, send_total * element, true, stream_);
@@ -356,7 +340,7 @@ void NcclCommunicator::alltoallv(const void* send, const std::vector<size_t>& se
 void NcclCommunicator::alltoallv_device(const void* send, const std::vector<size_t>& send_counts,
                                         void* recv, const std::vector<size_t>& recv_counts,
                                         ElementType type) {
-  const size_t element = type_bytes(type);
+  const size_t element = element_size(type);
   // Grouped point-to-point: NCCL schedules all pairs at once. Empty blocks are skipped on
   // both sides (the peer's matching count is zero too).
   settle(ncclGroupStart(), "alltoallv");
@@ -381,7 +365,7 @@ void NcclCommunicator::broadcast(void* buffer, size_t count, ElementType type, i
   REQUIRE(root >= 0 && root < world_size_,
           "rank " << rank_ << ": broadcast root " << root << " outside a world of " << world_size_);
   if (count == 0) return;
-  HostStaging data(buffer, count * type_bytes(type), true, stream_);
+  HostStaging data(buffer, count * element_size(type), true, stream_);
   settle(ncclBroadcast(data.device(), data.device(), count, nccl_type(type), root, nccl_, stream_),
          "broadcast");
   data.copy_back();
