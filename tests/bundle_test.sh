@@ -26,6 +26,9 @@ bundle=$work/relocated/slatetrain-bundle
 clean_env=(env -i PATH=/usr/bin:/bin HOME="$work/home")
 glibc_names='(linux-vdso|ld-linux[^ ]*|libc|libm|libmvec|libpthread|libdl|librt|libutil|libresolv|libanl|libnsl|libnss_[a-z]+)\.so'
 glibc="^$glibc_names"
+# A CUDA build's bundle leaves the CUDA runtime to the target (unless --with-cuda-libs): those
+# may resolve outside the bundle, as may the driver.
+host_names="(${glibc_names%\\.so}|libcuda|libcudart|libcublas|libcublasLt|libnccl|libcudnn[a-z_]*|libnvrtc[a-z-]*)\\.so"
 
 failures=0
 fail() {
@@ -109,9 +112,9 @@ case_layout() {
   outside=$(awk -v bundle="$bundle/" '
     /:$/ && !/^[ \t]/ { file = $0; next }
     $2 == "=>" && ($3 == "not" || index($3, bundle) != 1) { print file " " $1 " => " $3 }' <<<"$report" |
-    grep -Ev " ${glibc_names}[^ ]* => /" || true)
+    grep -Ev " ${host_names}[^ ]* => /" || true)
   if [[ -z $outside ]]; then
-    pass "ldd: all ${#files[@]} programs/libraries/components resolve inside the bundle (glibc from the host)"
+    pass "ldd: all ${#files[@]} programs/libraries/components resolve inside the bundle (glibc and any CUDA runtime from the host)"
   else
     fail "ldd: resolved outside the bundle or not found:"$'\n'"$(head -20 <<<"$outside")"
   fi
@@ -119,7 +122,7 @@ case_layout() {
   if readelf -d "$bundle/libexec/slatetrain" | grep -q 'RPATH.*\$ORIGIN/../lib'; then
     outside=$("${clean_env[@]}" ldd "$bundle/libexec/slatetrain" |
       awk -v bundle="$bundle/" '$2 == "=>" && index($3, bundle) != 1 {print $1 " => " $3}' |
-      grep -Ev "^${glibc_names}[^ ]* => /" || true)
+      grep -Ev "^${host_names}[^ ]* => /" || true)
     [[ -z $outside ]] && pass "RPATH alone resolves libexec/slatetrain inside the bundle" ||
       fail "without LD_LIBRARY_PATH: $outside"
   else
@@ -207,9 +210,16 @@ while [ "$1" != "--" ]; do
   shift 2
 done
 shift
-exec env -i PATH=/usr/bin:/bin HOME="$MINIMAL_HOME" "$@"'
+exec env -i PATH=/usr/bin:/bin HOME="$MINIMAL_HOME" ${MINIMAL_LIBRARY_PATH:+LD_LIBRARY_PATH=$MINIMAL_LIBRARY_PATH} "$@"'
+  # A CUDA build's bundle without --with-cuda-libs: the target's CUDA runtime comes in through
+  # LD_LIBRARY_PATH, as on a cluster (module load cuda).
+  local cuda_runtime
+  cuda_runtime=$(ldd "$bundle/libexec/slatetrain" | awk '$1 ~ /^libcudart\.so/ && $3 ~ /^\// {print $3}')
+  [[ -z $cuda_runtime || $cuda_runtime == "$bundle"/* ]] || cuda_runtime=$(dirname "$(readlink -f "$cuda_runtime")")
+  [[ $cuda_runtime == "$bundle"/* ]] && cuda_runtime=''
+  [[ -n $cuda_runtime ]] && echo "note: CUDA build; the CUDA runtime from $cuda_runtime (LD_LIBRARY_PATH)"
   minimal() {
-    MINIMAL_HOME=$work/home unshare --mount --propagation private sh -c "$script" sh "${hide[@]}" -- "$@"
+    MINIMAL_HOME=$work/home MINIMAL_LIBRARY_PATH=$cuda_runtime unshare --mount --propagation private sh -c "$script" sh "${hide[@]}" -- "$@"
   }
   # The hiding works: a host program that needs more than glibc cannot start, /bin/true can.
   if minimal /usr/bin/python3 -c pass >/dev/null 2>&1; then
