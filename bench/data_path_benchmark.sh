@@ -176,8 +176,8 @@ out.append(f"- shards: {shard_bytes/1e6:,.1f} MB ({shards} shards + items.h5 + m
            f"gzip) = {shard_bytes/source_bytes:.2f}x the source files, "
            f"{shard_bytes/array_bytes:.2f}x the decoded arrays")
 out.append("")
-out.append("| stage | wall s | CPU s (user+sys) | peak RSS MB | load avg before/after | rate |")
-out.append("|---|---:|---:|---:|---|---|")
+out.append("| stage | wall s | CPU s (user+sys) | CPU/wall | peak RSS MB | load avg before/after | rate |")
+out.append("|---|---:|---:|---:|---:|---|---|")
 for name in ["generate", "convert", "verify", "inspect", "loader_1_rank", "loader_2_ranks"]:
     if name not in stages:
         continue
@@ -196,7 +196,8 @@ for name in ["generate", "convert", "verify", "inspect", "loader_1_rank", "loade
             f"{r['read_seconds']} s, decode {r['decode_seconds']} s)"
             for r in sorted(loader_lines(name), key=lambda r: int(r["rank"])))
     note = " (largest process)" if name == "loader_2_ranks" else ""
-    out.append(f"| {name} | {seconds:,.1f} | {cpu(name):,.1f} | {rss:,.0f}{note} | "
+    out.append(f"| {name} | {seconds:,.1f} | {cpu(name):,.1f} | {cpu(name) / seconds:.0%} | "
+               f"{rss:,.0f}{note} | "
                f"{s['load_before']} / {s['load_after']} | {rate} |")
 text = "\n".join(out) + "\n"
 print(text)
