@@ -22,6 +22,7 @@ case_name=$1
 source_dir=$2
 build_dir=$3
 work=$4
+build_dir=$(cd "$build_dir" && pwd) || exit 1 # CMake passes .../bin/..: compare real paths
 bundle=$work/relocated/slatetrain-bundle
 clean_env=(env -i PATH=/usr/bin:/bin HOME="$work/home")
 glibc_names='(linux-vdso|ld-linux[^ ]*|libc|libm|libmvec|libpthread|libdl|librt|libutil|libresolv|libanl|libnsl|libnss_[a-z]+)\.so'
