@@ -8,7 +8,7 @@ packages=(build-essential cmake pkg-config git
           openmpi-bin libopenmpi-dev
           libhdf5-dev hdf5-tools
           libyaml-cpp-dev libopenblas-dev nlohmann-json3-dev zlib1g-dev libssl-dev
-          libgtest-dev
+          libgtest-dev patchelf
           slurm-wlm munge
           python3 python3-numpy)
 if [[ "${1:-}" == "--bench" ]]; then packages+=(python3-torch); fi
