@@ -41,9 +41,13 @@ def parse_arguments():
     parser.add_argument("--warmup", type=int, default=20,
                         help="untimed steps first (also the learning-rate warm-up)")
     parser.add_argument("--steps", type=int, default=300, help="timed steps after the warm-up")
-    parser.add_argument("--ranks", default="1,2", help="slatetrain world sizes to run")
+    parser.add_argument("--ranks", default="1,2",
+                        help="slatetrain runs: NP (threads per rank = --threads / NP) or NPxT")
     parser.add_argument("--threads", type=int, default=os.cpu_count(),
                         help="cores used by each side (slatetrain: split over its ranks)")
+    parser.add_argument("--torch-threads", default=None,
+                        help="comma-separated torch.set_num_threads values to time (default: "
+                             "--threads); the fastest is the reference")
     parser.add_argument("--gru-mode", default="packed", choices=["packed", "cell", "both"],
                         help="PyTorch GRU formulation (both: time both, compare with the faster)")
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
@@ -91,12 +95,12 @@ def settings_for(args, dim):
             "seed": args.seed}
 
 
-def run_slatetrain(args, bin_dir, converted, settings, ranks):
-    run_dir = os.path.join(args.out, f"run-d{settings['dim']}-np{ranks}")
+def run_slatetrain(args, bin_dir, converted, settings, ranks, threads):
+    run_dir = os.path.join(args.out, f"run-d{settings['dim']}-np{ranks}x{threads}")
     shutil.rmtree(run_dir, ignore_errors=True)
     overrides = {
         "data.path": converted, "run.dir": run_dir, "run.seed": settings["seed"],
-        "run.device": "cpu", "run.threads": max(1, args.threads // ranks),
+        "run.device": "cpu", "run.threads": threads,
         "model.kind": "gru", "model.dim": settings["dim"],
         "model.interaction_type_embedding": "true", "model.update_every_step": "false",
         "model.init_scale": settings["init_scale"], "loss.kind": "slate",
@@ -200,20 +204,27 @@ def main():
     popularity = torch_gru_slate.popularity(data, split_code=2)
 
     dims = [int(d) for d in args.dims.split(",")]
-    ranks_list = [int(r) for r in args.ranks.split(",")]
+    runs = []  # (ranks, threads per rank)
+    for entry in args.ranks.split(","):
+        ranks, _, threads = entry.partition("x")
+        runs.append((int(ranks), int(threads) if threads else max(1, args.threads // int(ranks))))
     modes = ["packed", "cell"] if args.gru_mode == "both" else [args.gru_mode]
+    torch_threads = [int(t) for t in (args.torch_threads or str(args.threads)).split(",")]
     rows = []
     for dim in dims:
         settings = settings_for(args, dim)
         torch_runs = {}
         for mode in modes:
-            torch_runs[mode] = run_torch(data, settings, mode, args.threads, args.warmup)
-            print(f"pytorch d{dim} {mode}: {torch_runs[mode]['rate']:.0f} interactions/s "
-                  f"({torch_runs[mode]['rate_model_only']:.0f} without batch building)")
+            for threads in torch_threads:
+                name = f"{mode}/{threads}t"
+                torch_runs[name] = run_torch(data, settings, mode, threads, args.warmup)
+                print(f"pytorch d{dim} {name}: {torch_runs[name]['rate']:.0f} interactions/s "
+                      f"({torch_runs[name]['rate_model_only']:.0f} without batch building)",
+                      flush=True)
         best_mode = max(torch_runs, key=lambda m: torch_runs[m]["rate"])
         reference = torch_runs[best_mode]
-        for ranks in ranks_list:
-            result = run_slatetrain(args, bin_dir, converted, settings, ranks)
+        for ranks, threads in runs:
+            result = run_slatetrain(args, bin_dir, converted, settings, ranks, threads)
             summary = result["summary"]
             slate_popularity = summary["popularity"]
             same_data = all(abs(slate_popularity[key] - popularity[key]) < 1e-9
@@ -221,10 +232,10 @@ def main():
             if not same_data:
                 print(f"WARNING: popularity baseline differs: slatetrain {slate_popularity}, "
                       f"pytorch side {popularity}")
-            verdict, losses = check_losses(f"d{dim} np{ranks}", result["window_losses"],
+            verdict, losses = check_losses(f"d{dim} np{ranks}x{threads}", result["window_losses"],
                                            reference["window_losses"])
             rows.append({
-                "dim": dim, "ranks": ranks, "slatetrain": result["rate"],
+                "dim": dim, "ranks": ranks, "threads": threads, "slatetrain": result["rate"],
                 "slatetrain_all_steps": result["rate_all_steps"], "pytorch": reference["rate"],
                 "pytorch_model_only": reference["rate_model_only"], "pytorch_mode": best_mode,
                 "pytorch_modes": {m: r["rate"] for m, r in torch_runs.items()},
@@ -239,12 +250,12 @@ def main():
             })
 
     print()
-    header = (f"{'dim':>4} {'np':>3} {'slatetrain/s':>13} {'pytorch/s':>11} {'ratio':>6} "
+    header = (f"{'dim':>4} {'npxT':>5} {'slatetrain/s':>13} {'pytorch/s':>11} {'ratio':>6} "
               f"{'(vs torch model-only)':>22} {'eval s slatetrain':>18} {'eval s torch':>13} "
               f"{'losses ok':>9}")
     print(header)
     for r in rows:
-        print(f"{r['dim']:>4} {r['ranks']:>3} {r['slatetrain']:>13.0f} {r['pytorch']:>11.0f} "
+        print(f"{r['dim']:>4} {str(r['ranks']) + 'x' + str(r['threads']):>5} {r['slatetrain']:>13.0f} {r['pytorch']:>11.0f} "
               f"{r['ratio']:>6.2f} {r['ratio_model_only']:>22.2f} "
               f"{r['slatetrain_evaluation_s']:>18.3f} {r['pytorch_evaluation_s']:>13.3f} "
               f"{r['loss_check']:>9}")
@@ -270,9 +281,10 @@ def write_markdown(args, rows, started, load_before, load_after, data, split_che
         f"split {split_check}; popularity hitrate@20 on test {popularity['hitrate@20']:.5f} "
         f"on both sides: {all(r['same_data'] for r in rows)}",
         f"- timed: {args.steps} steps after {args.warmup} warm-up steps, batch "
-        f"{args.batch_users} users per rank, {args.threads} cores per side",
+        f"{args.batch_users} users per rank, {args.threads} cores on the machine; PyTorch "
+        f"threads tried: {args.torch_threads or args.threads} (the fastest run is the reference)",
         "",
-        "| dim | np | slatetrain interactions/s | PyTorch interactions/s | ratio | ratio vs "
+        "| dim | np x threads | slatetrain interactions/s | PyTorch interactions/s | ratio | ratio vs "
         "PyTorch model-only | eval s slatetrain | eval s PyTorch | loss first->last "
         "slatetrain | loss first->last PyTorch |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -280,14 +292,14 @@ def write_markdown(args, rows, started, load_before, load_after, data, split_che
     for r in rows:
         s0, s1, t0, t1 = r["losses"]
         lines.append(
-            f"| {r['dim']} | {r['ranks']} | {r['slatetrain']:.0f} | {r['pytorch']:.0f} "
+            f"| {r['dim']} | {r['ranks']} x {r['threads']} | {r['slatetrain']:.0f} | {r['pytorch']:.0f} "
             f"({r['pytorch_mode']}) | {r['ratio']:.2f} | {r['ratio_model_only']:.2f} | "
             f"{r['slatetrain_evaluation_s']:.3f} | {r['pytorch_evaluation_s']:.3f} | "
             f"{s0:.3f} -> {s1:.3f} | {t0:.3f} -> {t1:.3f} ({r['loss_check']}) |")
     lines.append("")
     for r in rows:
         modes = ", ".join(f"{m} {v:.0f}/s" for m, v in r["pytorch_modes"].items())
-        lines.append(f"- d{r['dim']} np{r['ranks']}: PyTorch formulations {modes}; "
+        lines.append(f"- d{r['dim']} np{r['ranks']}x{r['threads']}: PyTorch runs (mode/threads) {modes}; "
                      f"batch building {100 * r['batch_share']:.0f}% of PyTorch's step; "
                      f"slatetrain loader wait {r['loader_wait_s']:.2f} s; test hitrate@20 "
                      f"slatetrain {r['slatetrain_test'].get('hitrate@20', float('nan')):.4f}, "
