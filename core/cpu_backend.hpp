@@ -11,7 +11,11 @@
 // set_threads() call decides it.)
 #pragma once
 
+#include <cstddef>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 
 #include "core/backend.hpp"
 #include "core/thread_pool.hpp"
@@ -22,6 +26,7 @@ class CpuBackend final : public Backend {
  public:
   // threads <= 0: the default described above.
   explicit CpuBackend(int threads = 0);
+  ~CpuBackend() override;
 
   // Threads for the pool (and the products it splits); see above for OpenBLAS.
   void set_threads(int threads);
@@ -122,6 +127,14 @@ class CpuBackend final : public Backend {
 
   std::unique_ptr<ThreadPool> pool_;
   bool split_gemm_ = true;
+
+  // Large blocks released by deallocate() are kept for reuse (core/cpu/memory.cpp): a training
+  // step allocates the same activation and row buffers every step, and handing them back to
+  // malloc made it unmap and fault in (and zero) fresh pages each time.
+  std::mutex block_mutex_;
+  std::unordered_map<void*, size_t> block_bytes_;  // capacity of every cached-size live block
+  std::multimap<size_t, void*> free_blocks_;       // released blocks by capacity
+  size_t free_bytes_ = 0;
 };
 
 }  // namespace slatetrain

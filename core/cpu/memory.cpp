@@ -23,6 +23,23 @@ int positive_environment_integer(const char* name) {
 
 constexpr size_t kAlignment = 64;
 
+// Blocks from this size up are cached on release; smaller ones malloc recycles well itself.
+constexpr size_t kSmallestCachedBlock = size_t{1} << 16;
+// Larger blocks (parameter tables, made once) are allocated exactly and not cached.
+constexpr size_t kLargestCachedBlock = size_t{64} << 20;
+// At most this many released bytes are kept; beyond it blocks go back to the system.
+constexpr size_t kMostCachedBytes = size_t{512} << 20;
+
+// Cached capacities are rounded up to 8 classes per power of two (at most 12.5% unused), so
+// that buffers whose size varies a little from step to step (the batch's unique rows) still
+// find a released block.
+size_t cached_capacity(size_t bytes) {
+  size_t power = kSmallestCachedBlock;
+  while (power * 2 <= bytes) power *= 2;
+  const size_t step = power / 8;
+  return (bytes + step - 1) / step * step;
+}
+
 }  // namespace
 
 int CpuBackend::default_threads() {
@@ -49,14 +66,50 @@ void CpuBackend::set_threads(int threads) {
   if (split_gemm_) openblas_set_num_threads(1);
 }
 
+CpuBackend::~CpuBackend() {
+  for (const auto& block : free_blocks_) std::free(block.second);
+}
+
 void* CpuBackend::allocate(size_t bytes) {
-  const size_t rounded = std::max(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment);
-  void* pointer = std::aligned_alloc(kAlignment, rounded);
+  if (bytes < kSmallestCachedBlock || bytes > kLargestCachedBlock) {
+    const size_t rounded = std::max(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment);
+    void* pointer = std::aligned_alloc(kAlignment, rounded);
+    REQUIRE(pointer, "cpu backend: out of memory allocating " << bytes << " bytes");
+    return pointer;
+  }
+  const size_t capacity = cached_capacity(bytes);
+  {
+    std::lock_guard<std::mutex> lock(block_mutex_);
+    // The smallest released block that is large enough, if it wastes at most a quarter.
+    const auto found = free_blocks_.lower_bound(capacity);
+    if (found != free_blocks_.end() && found->first <= capacity + capacity / 4) {
+      void* pointer = found->second;
+      free_bytes_ -= found->first;
+      free_blocks_.erase(found);
+      return pointer;
+    }
+  }
+  void* pointer = std::aligned_alloc(kAlignment, capacity);
   REQUIRE(pointer, "cpu backend: out of memory allocating " << bytes << " bytes");
+  std::lock_guard<std::mutex> lock(block_mutex_);
+  block_bytes_[pointer] = capacity;
   return pointer;
 }
 
 void CpuBackend::deallocate(void* pointer) {
+  if (!pointer) return;
+  {
+    std::lock_guard<std::mutex> lock(block_mutex_);
+    const auto block = block_bytes_.find(pointer);
+    if (block != block_bytes_.end()) {
+      if (free_bytes_ + block->second <= kMostCachedBytes) {
+        free_blocks_.emplace(block->second, pointer);
+        free_bytes_ += block->second;
+        return;
+      }
+      block_bytes_.erase(block);
+    }
+  }
   std::free(pointer);
 }
 
