@@ -185,16 +185,7 @@ def train_to_the_end(env, work, bin_dir, config):
     total_steps = 40
     job = submit_train(env, work, bin_dir, config, total_steps, ["checkpoint.every_steps=10"])
     run_dir = os.path.join(work, "runs", "train-" + job)
-    # Watch metrics.jsonl grow to measure the step rate for sizing the preempted run.
-    first_seen = last_seen = None
-    first_step = last_step = 0
     while time.monotonic() < DEADLINE:
-        steps = metrics_steps(run_dir)
-        now = time.monotonic()
-        if steps and first_seen is None:
-            first_seen, first_step = now, max(steps)
-        if steps and max(steps) > last_step:
-            last_seen, last_step = now, max(steps)
         if job_fields(job, env)["JobState"] not in ("PENDING", "RUNNING", "CONFIGURING"):
             break
         time.sleep(0.1)
@@ -217,15 +208,16 @@ def train_to_the_end(env, work, bin_dir, config):
             % checkpoints_in(run_dir))
     require(os.path.exists(os.path.join(run_dir, "slurm", "finished")),
             "train.sbatch marked the run finished")
-    seconds = (last_seen - first_seen) if first_seen is not None else 0.0
-    rate = (last_step - first_step) / seconds if seconds > 0.5 else 100.0
+    # The trainer's own figures: training seconds = interactions / interactions_per_s, so the
+    # rate leaves out start-up and evaluation (polling metrics.jsonl cannot see a run this short).
+    training_seconds = summary["interactions"] / max(1e-9, summary["interactions_per_s"])
+    rate = summary["steps"] / max(1e-3, training_seconds)
     print("measured about %.1f steps/s on %d ranks" % (rate, RANKS), flush=True)
     return rate
 
 
 def preempt_requeue_resume(env, work, bin_dir, config, steps_per_second):
-    # Ten seconds or more of training, so the signal lands mid-run: the rate measured on the
-    # short first job undercounts (start-up and evaluation are in it), hence the floor.
+    # About ten seconds of training at the measured rate, so the signal lands mid-run.
     total_steps = max(1500, int(steps_per_second * 10))
     job = submit_train(env, work, bin_dir, config, total_steps, ["checkpoint.every_steps=0"])
     run_dir = os.path.join(work, "runs", "train-" + job)
