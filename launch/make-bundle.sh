@@ -82,7 +82,9 @@ rm -rf "$staging"
 mkdir -p "$staging"/{bin,libexec,lib/openmpi,share,etc/openmpi,configs}
 
 # ---- Open MPI: where this installation keeps its launcher, components and help files -------
-mpi_library=$(ldd "$build_dir/bin/slatetrain" | awk '$1 ~ /^libmpi\.so/ {print $3; exit}')
+# awk reads all of ldd's output (no early exit): an early exit can kill ldd with SIGPIPE, and
+# under pipefail and set -e that ends this script without a word.
+mpi_library=$(ldd "$build_dir/bin/slatetrain" | awk '$1 ~ /^libmpi\.so/ && !found {print $3; found = 1}')
 [[ -n $mpi_library && -e $mpi_library ]] || die "slatetrain is not linked against a findable libmpi"
 ompi_info_path() {  # ompi_info_path NAME: one of Open MPI's install paths, empty if unknown
   command -v ompi_info >/dev/null && ompi_info --parsable --path "$1" 2>/dev/null |
@@ -115,7 +117,8 @@ for file in openmpi-mca-params.conf openmpi-default-hostfile; do
 done
 
 # External PMIx (Debian's libpmix2) has its own components and help files beside its library.
-pmix_library=$(ldd "$mpi_pkglibdir"/mca_pmix_*.so 2>/dev/null | awk '$1 ~ /^libpmix\.so/ {print $3; exit}')
+pmix_library=$(ldd "$mpi_pkglibdir"/mca_pmix_*.so 2>/dev/null |
+  awk '$1 ~ /^libpmix\.so/ && !found {print $3; found = 1}')
 if [[ -n $pmix_library ]]; then
   pmix_libdir=$(dirname "$(readlink -f "$pmix_library")")
   if [[ -d $pmix_libdir/pmix ]]; then
@@ -307,7 +310,7 @@ cp -r "$root/configs/." "$staging/configs/"
 glibc_needed=$(find "$staging/libexec" "$staging/lib" -type f \( -name '*.so*' -o -perm -u+x \) \
   -exec objdump -T {} + 2>/dev/null | grep -o 'GLIBC_[0-9][0-9.]*' | sort -uV | tail -n 1 || true)
 build_kind="CPU-only build"
-if ldd "$build_dir/bin/slatetrain" | grep -q 'libcudart'; then
+if [[ $(ldd "$build_dir/bin/slatetrain") == *libcudart* ]]; then
   build_kind="CUDA build"
   [[ $with_cuda_libs -eq 1 ]] && cuda_note="CUDA runtime libraries: bundled (--with-cuda-libs)" ||
     cuda_note="CUDA runtime libraries: NOT bundled: the target needs them ($(ldd "$build_dir/bin/slatetrain" | awk '$1 ~ /^(libcudart|libcublas|libnccl|libcudnn)/ {print $1}' | sort -u | tr '\n' ' ')) on LD_LIBRARY_PATH"

@@ -120,7 +120,7 @@ case_layout() {
     fail "ldd: resolved outside the bundle or not found:"$'\n'"$(head -20 <<<"$outside")"
   fi
   # The programs carry RPATH $ORIGIN/../lib when patchelf was there: no LD_LIBRARY_PATH needed.
-  if readelf -d "$bundle/libexec/slatetrain" | grep -q 'RPATH.*\$ORIGIN/../lib'; then
+  if readelf -d "$bundle/libexec/slatetrain" | grep 'RPATH.*\$ORIGIN/../lib' >/dev/null; then
     outside=$("${clean_env[@]}" ldd "$bundle/libexec/slatetrain" |
       awk -v bundle="$bundle/" '$2 == "=>" && index($3, bundle) != 1 {print $1 " => " $3}' |
       grep -Ev "^${host_names}[^ ]* => /" || true)
