@@ -33,6 +33,9 @@ struct CheckpointHeader {
   int64_t batches_per_epoch = 0;  // of the writing run (resume on another world size scales)
   int64_t world_size = 1;
   uint64_t seed = 0;
+  // State of a stateful generator, for models that need one (dropout). The GRU run draws
+  // nothing from it: negatives and shuffles are counter-based on (seed, step), so step and
+  // seed restore them; the trainer writes zeros here.
   std::array<uint64_t, 4> rng_state{};
   std::string config_yaml;
   int64_t dense_step = 0;

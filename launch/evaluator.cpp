@@ -42,6 +42,17 @@ MetricMap finish_metrics(Communicator& host, RankingMetrics& metrics) {
 
 }  // namespace
 
+LoaderOptions Evaluator::loader_options(LoaderPhase phase) const {
+  // Evaluation and click counting read every user once, in source order.
+  LoaderOptions options;
+  options.directory = options_.directory;
+  options.phase = phase;
+  options.batch_users = options_.batch_users;
+  options.shuffle = false;
+  options.prefetch_batches = options_.prefetch_batches;
+  return options;
+}
+
 Evaluator::Evaluator(Communicator& host, Communicator& device_communicator, Backend& backend,
                      ShardedEmbedding& embedding, EvaluationOptions options)
     : host_(host),
@@ -196,13 +207,7 @@ std::vector<int64_t> Evaluator::rank_catalogue(const std::vector<float>& user_ve
 }
 
 MetricMap Evaluator::evaluate_model(GruSlateModel& model, LoaderPhase phase) {
-  LoaderOptions loader_options;
-  loader_options.directory = options_.directory;
-  loader_options.phase = phase;
-  loader_options.batch_users = options_.batch_users;
-  loader_options.shuffle = false;
-  loader_options.prefetch_batches = options_.prefetch_batches;
-  SlateLoader loader(loader_options, &host_);
+  SlateLoader loader(loader_options(phase), &host_);
   loader.start_epoch(0);
 
   const int k = options_.ks.back();
@@ -255,13 +260,7 @@ MetricMap Evaluator::evaluate_model(GruSlateModel& model, LoaderPhase phase) {
 }
 
 std::vector<int64_t> Evaluator::count_training_clicks() {
-  LoaderOptions loader_options;
-  loader_options.directory = options_.directory;
-  loader_options.phase = LoaderPhase::kTrain;
-  loader_options.batch_users = options_.batch_users;
-  loader_options.shuffle = false;
-  loader_options.prefetch_batches = options_.prefetch_batches;
-  SlateLoader loader(loader_options, &host_);
+  SlateLoader loader(loader_options(LoaderPhase::kTrain), &host_);
   loader.start_epoch(0);
   std::vector<int64_t> counts(static_cast<size_t>(embedding_.num_items()), 0);
   SlateBatch batch;
@@ -292,13 +291,7 @@ MetricMap Evaluator::evaluate_popularity(const std::vector<int64_t>& click_count
                     });
   ranking.resize(keep);
 
-  LoaderOptions loader_options;
-  loader_options.directory = options_.directory;
-  loader_options.phase = phase;
-  loader_options.batch_users = options_.batch_users;
-  loader_options.shuffle = false;
-  loader_options.prefetch_batches = options_.prefetch_batches;
-  SlateLoader loader(loader_options, &host_);
+  SlateLoader loader(loader_options(phase), &host_);
   loader.start_epoch(0);
   RankingMetrics metrics(options_.ks, embedding_.num_items());
   SlateBatch batch;

@@ -14,6 +14,7 @@
 
 #include "core/backend.hpp"
 #include "data/slate_batch.hpp"
+#include "data/slate_loader.hpp"
 #include "dist/communicator.hpp"
 #include "dist/sharded_embedding.hpp"
 #include "models/gru_slate_model.hpp"
@@ -51,6 +52,7 @@ class Evaluator {
   MetricMap evaluate_popularity(const std::vector<int64_t>& click_counts, LoaderPhase phase);
 
  private:
+  LoaderOptions loader_options(LoaderPhase phase) const;
   // A user to rank: exclusions (items clicked in the first t_testsplit steps) and targets
   // (items clicked later, one entry per click).
   struct RankedUser {
