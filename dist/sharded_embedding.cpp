@@ -40,6 +40,45 @@ float* row_pointer(Tensor& table, int64_t row, int64_t dim) {
   return table.empty() ? nullptr : table.data<float>() + row * dim;
 }
 
+// Positions of `rows` sorted by row, stable (equal rows keep their order). The rows arrive as
+// one run per requester (run r holds run_lengths[r] entries) and each requester's ids are
+// ascending, so the runs are merged pairwise in requester order: O(n log W), not a full sort.
+// A run that is not ascending (never from exchange_ids) falls back to a stable sort.
+std::vector<int32_t> order_by_row(const std::vector<int32_t>& rows,
+                                  const std::vector<size_t>& run_lengths) {
+  std::vector<int32_t> order(rows.size());
+  std::iota(order.begin(), order.end(), 0);
+  const auto by_row = [&](int32_t a, int32_t b) { return rows[a] < rows[b]; };
+  std::vector<size_t> bounds{0};
+  for (size_t length : run_lengths) bounds.push_back(bounds.back() + length);
+  if (bounds.back() != rows.size()) {
+    std::stable_sort(order.begin(), order.end(), by_row);
+    return order;
+  }
+  for (size_t run = 0; run + 1 < bounds.size(); ++run) {
+    if (!std::is_sorted(order.begin() + bounds[run], order.begin() + bounds[run + 1], by_row)) {
+      std::stable_sort(order.begin(), order.end(), by_row);
+      return order;
+    }
+  }
+  // Bottom-up: merge neighbouring runs until one is left; the left run's entries go first
+  // on ties, so requester order is kept.
+  while (bounds.size() > 2) {
+    std::vector<size_t> merged{0};
+    for (size_t run = 0; run + 1 < bounds.size(); run += 2) {
+      if (run + 2 < bounds.size()) {
+        std::inplace_merge(order.begin() + bounds[run], order.begin() + bounds[run + 1],
+                           order.begin() + bounds[run + 2], by_row);
+        merged.push_back(bounds[run + 2]);
+      } else {
+        merged.push_back(bounds[run + 1]);
+      }
+    }
+    bounds = std::move(merged);
+  }
+  return order;
+}
+
 }  // namespace
 
 ShardedEmbedding::ShardedEmbedding(Communicator& communicator, Backend& backend,
@@ -143,22 +182,28 @@ void ShardedEmbedding::exchange_ids(RowExchange& exchange) {
     ids_to_send[slot] = unique[u];
   }
 
-  // How many ids each rank will ask of us.
-  std::vector<int64_t> counts_out(exchange.send_counts.begin(), exchange.send_counts.end());
-  Tensor counts_device = to_device(backend_, counts_out);
-  Tensor counts_in_device(backend_, {world_}, DType::kInt64);
-  communicator_.alltoall(counts_device.raw(), 1, counts_in_device.raw(), ElementType::kInt64);
-  const std::vector<int64_t> counts_in = to_host<int64_t>(backend_, counts_in_device, world_);
-  exchange.recv_counts.assign(counts_in.begin(), counts_in.end());
+  // How many ids each rank will ask of us, and which. A world of one asks itself: no
+  // collective, and on a GPU no round trip through device memory.
+  std::vector<int64_t> requested_ids;
+  if (world_ == 1) {
+    exchange.recv_counts = exchange.send_counts;
+    requested_ids = std::move(ids_to_send);
+  } else {
+    std::vector<int64_t> counts_out(exchange.send_counts.begin(), exchange.send_counts.end());
+    Tensor counts_device = to_device(backend_, counts_out);
+    Tensor counts_in_device(backend_, {world_}, DType::kInt64);
+    communicator_.alltoall(counts_device.raw(), 1, counts_in_device.raw(), ElementType::kInt64);
+    const std::vector<int64_t> counts_in = to_host<int64_t>(backend_, counts_in_device, world_);
+    exchange.recv_counts.assign(counts_in.begin(), counts_in.end());
 
-  // The ids themselves.
-  const size_t requested = total_of(exchange.recv_counts);
-  Tensor ids_device = to_device(backend_, ids_to_send);
-  Tensor requested_ids_device(backend_, {static_cast<int64_t>(requested)}, DType::kInt64);
-  communicator_.alltoallv(ids_device.raw(), exchange.send_counts, requested_ids_device.raw(),
-                          exchange.recv_counts, ElementType::kInt64);
-  const std::vector<int64_t> requested_ids =
-      to_host<int64_t>(backend_, requested_ids_device, requested);
+    const size_t requested = total_of(exchange.recv_counts);
+    Tensor ids_device = to_device(backend_, ids_to_send);
+    Tensor requested_ids_device(backend_, {static_cast<int64_t>(requested)}, DType::kInt64);
+    communicator_.alltoallv(ids_device.raw(), exchange.send_counts, requested_ids_device.raw(),
+                            exchange.recv_counts, ElementType::kInt64);
+    requested_ids = to_host<int64_t>(backend_, requested_ids_device, requested);
+  }
+  const size_t requested = requested_ids.size();
   exchange.requested_rows.resize(requested);
   for (size_t i = 0; i < requested; ++i) {
     REQUIRE(requested_ids[i] >= 0 && requested_ids[i] < options_.num_items &&
@@ -235,13 +280,8 @@ RowGradients ShardedEmbedding::reduce_row_grads(const RowExchange& exchange, con
   communicator_.alltoallv(to_send.raw(), scaled(exchange.send_counts, dim), pieces.raw(),
                           scaled(exchange.recv_counts, dim), ElementType::kFloat32);
 
-  // Sort the pieces by local row (stable: pieces of one row stay in requester order, so the
-  // sum is the same whatever the timing), then sum each row's run.
-  std::vector<int32_t> order(requested);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
-    return exchange.requested_rows[a] < exchange.requested_rows[b];
-  });
+  // Each row's pieces, in requester order: sorted by local row, stable.
+  const std::vector<int32_t> order = order_by_row(exchange.requested_rows, exchange.recv_counts);
   RowGradients result;
   std::vector<int64_t> offsets;
   for (int64_t i = 0; i < requested; ++i) {
@@ -254,6 +294,16 @@ RowGradients ShardedEmbedding::reduce_row_grads(const RowExchange& exchange, con
   offsets.push_back(requested);
   const int64_t touched = static_cast<int64_t>(result.rows.size());
   result.rows_device = to_device(backend_, result.rows);
+  if (touched == requested) {
+    // One piece per row, in row order already (always so with one rank): the pieces are the
+    // row gradients.
+    bool in_order = true;
+    for (int64_t i = 0; i < requested && in_order; ++i) in_order = order[i] == i;
+    if (in_order) {
+      result.gradients = std::move(pieces);
+      return result;
+    }
+  }
   result.gradients = Tensor(backend_, {touched, dim}, DType::kFloat32);
   if (touched == 0) return result;
   Tensor order_device = to_device(backend_, order);

@@ -287,6 +287,10 @@ std::vector<KeySpec> declared_keys() {
   keys.push_back(int_key<int64_t>(
       "logging.metrics_every_steps", [](C& c) -> int64_t& { return c.logging.metrics_every_steps; },
       1, "training lines in metrics.jsonl every N steps"));
+  keys.push_back(bool_key(
+      "logging.phase_timing", [](C& c) -> bool& { return c.logging.phase_timing; },
+      "synchronise the device at each step phase so the logged phase times are exact on a GPU "
+      "(slower; without it GPU phases are host time)"));
   keys.push_back(int_key<int>(
       "loader.prefetch_batches", [](C& c) -> int& { return c.loader.prefetch_batches; }, 1,
       "batches decoded ahead by the loader thread"));

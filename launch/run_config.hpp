@@ -79,6 +79,7 @@ struct CheckpointConfig {
 struct LoggingConfig {
   double progress_seconds = 10.0;  // periodic progress lines when not on a terminal
   int64_t metrics_every_steps = 50;
+  bool phase_timing = false;  // synchronise the device at step phase boundaries (exact GPU phases)
 };
 
 struct LoaderConfig {

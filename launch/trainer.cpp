@@ -13,6 +13,8 @@
 #include "data/hdf5_library_mutex.hpp"
 #include "data/slate_loader.hpp"
 #include "dist/checkpoint_file.hpp"
+#include "launch/batch_preparer.hpp"
+#include "launch/step_phases.hpp"
 #include "launch/stop_signal.hpp"
 #include "models/gradient_clipping.hpp"
 #include "models/model_inputs.hpp"
@@ -47,6 +49,16 @@ LearningRateSchedule make_schedule(double base, const ScheduleConfig& schedule,
 nlohmann::json to_json(const MetricMap& metrics) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, value] : metrics) out[name] = value;
+  return out;
+}
+
+// Milliseconds per step of each phase, from seconds summed over `steps` steps.
+nlohmann::json phase_milliseconds(const StepPhaseSeconds& seconds, int64_t steps) {
+  nlohmann::json out = nlohmann::json::object();
+  for (size_t phase = 0; phase < kStepPhaseCount; ++phase) {
+    out[kStepPhaseNames[phase]] =
+        steps > 0 ? 1e3 * seconds[phase] / static_cast<double>(steps) : 0.0;
+  }
   return out;
 }
 
@@ -161,21 +173,26 @@ bool Trainer::stop_requested() {
   return host_.allreduce_value<int64_t>(local, ReduceOp::kMax) > 0;
 }
 
-Trainer::StepResult Trainer::train_step(const SlateBatch& batch) {
+ModelBatch Trainer::prepare_batch(const SlateBatch& batch, int64_t step) const {
   ModelBatchOptions options;
   options.update_every_step = config_.model.update_every_step;
   std::vector<int32_t> negatives;
   if (loss_kind_ == LossKind::kSampledSoftmax) {
     options.negatives = config_.loss.negatives;
     negatives = draw_negatives(batch, options.negatives, manifest_.num_items,
-                               hash_mix(config_.run.seed, kNegativeStream, step_));
+                               hash_mix(config_.run.seed, kNegativeStream, step));
   }
-  const ModelBatch model_batch =
-      build_model_batch(batch, options, negatives.empty() ? nullptr : &negatives);
+  return build_model_batch(batch, options, negatives.empty() ? nullptr : &negatives);
+}
+
+Trainer::StepResult Trainer::train_step(const PreparedBatch& prepared, StepPhaseClock& clock) {
+  const SlateBatch& batch = prepared.batch;
+  const ModelBatch& model_batch = prepared.model_batch;
   const ModelInputs inputs = model_batch.inputs();
 
   Tensor rows;
   const RowExchange exchange = embedding_->lookup_unique(model_batch.unique_ids, rows);
+  clock.end(StepPhase::kLookup);
   auto& parameters = model_->parameters();
   parameters.zero_gradients();
   const double loss_sum = model_->forward(inputs, rows.data<float>());
@@ -189,17 +206,22 @@ Trainer::StepResult Trainer::train_step(const SlateBatch& batch) {
   result.loss_steps = static_cast<int64_t>(totals[1]);
   result.loss = result.loss_steps > 0 ? totals[0] / totals[1] : 0.0;
   result.interactions = static_cast<int64_t>(totals[2]);
+  result.rows = static_cast<int64_t>(model_batch.unique_ids.size());
+  clock.end(StepPhase::kForward);
 
   Tensor drows(backend_,
                rows.shape().empty() ? std::vector<int64_t>{0, config_.model.dim} : rows.shape(),
                DType::kFloat32);
   const float scale = result.loss_steps > 0 ? 1.0f / static_cast<float>(totals[1]) : 0.0f;
   model_->backward(drows.data<float>(), scale);
+  clock.end(StepPhase::kBackward);
   gradient_buckets_->allreduce_sum();
   clip_gradient_norm(backend_, {{parameters.gradients(), parameters.size()}},
                      config_.schedule.gradient_clip);
+  clock.end(StepPhase::kAllreduce);
   dense_optimizer_->step(parameters.values(), parameters.gradients(), dense_schedule_.at(step_));
   embedding_->backward_and_update(exchange, drows.data<float>(), embedding_schedule_.at(step_));
+  clock.end(StepPhase::kUpdate);
   return result;
 }
 
@@ -233,13 +255,22 @@ int Trainer::run() {
   Progress progress("train", total_steps_, "steps");
   progress.set_enabled(root);
   double train_seconds = 0, window_seconds = 0, window_loss = 0;
-  int64_t interactions = 0, window_interactions = 0, window_steps = 0;
+  int64_t interactions = 0, window_interactions = 0, window_steps = 0, window_rows = 0;
   bool stopped_by_signal = false, stopped_early = false;
   MetricMap last_validation;
+  const int64_t first_step = step_;
 
+  // The loader decodes batches ahead on its thread; the preparer builds the model's view of
+  // the next one while the current step runs.
+  BatchPreparer preparer(
+      [this](const SlateBatch& batch, int64_t step) { return prepare_batch(batch, step); });
+  StepPhaseClock clock(backend_, config_.logging.phase_timing);
+  StepPhaseSeconds window_phases{};
+  SlateBatch spare;  // the loader's next buffers
   while (step_ < total_steps_ && !stopped_by_signal && !stopped_early) {
     loader_->start_epoch(epoch_, batches_into_epoch_);
-    SlateBatch batch;
+    preparer.discard();
+    if (loader_->next(spare)) preparer.submit(std::move(spare), step_);
     bool epoch_over = false;
     while (step_ < total_steps_) {
       if (stop_requested()) {
@@ -247,19 +278,33 @@ int Trainer::run() {
         break;
       }
       const double step_start = now_seconds();
-      if (!loader_->next(batch)) {
+      clock.start();
+      const StepPhaseSeconds phases_before = clock.seconds();
+      if (!preparer.pending()) {
         epoch_over = true;
         break;
       }
-      const StepResult result = train_step(batch);
+      PreparedBatch current = preparer.take();
+      // Hand the next batch to the preparer before this step's work (not past the last step,
+      // so the loader's position stays that of the steps taken).
+      if (step_ + 1 < total_steps_ && loader_->next(spare)) {
+        preparer.submit(std::move(spare), step_ + 1);
+      }
+      clock.end(StepPhase::kBatch);
+      const StepResult result = train_step(current, clock);
+      spare = std::move(current.batch);
       ++step_;
       ++batches_into_epoch_;
       const double seconds = now_seconds() - step_start;
+      for (size_t phase = 0; phase < kStepPhaseCount; ++phase) {
+        window_phases[phase] += clock.seconds()[phase] - phases_before[phase];
+      }
       train_seconds += seconds;
       window_seconds += seconds;
       interactions += result.interactions;
       window_interactions += result.interactions;
       window_loss += result.loss;
+      window_rows += result.rows;
       ++window_steps;
       const double rate = window_seconds > 0 ? window_interactions / window_seconds : 0.0;
       char extra[128];
@@ -273,9 +318,12 @@ int Trainer::run() {
                             {"loss", window_loss / std::max<int64_t>(1, window_steps)},
                             {"learning_rate", dense_schedule_.at(step_ - 1)},
                             {"interactions_per_s", rate},
-                            {"loader_wait_s", loader_->stats().wait_seconds}});
+                            {"loader_wait_s", loader_->stats().wait_seconds},
+                            {"rows_per_step", window_rows / std::max<int64_t>(1, window_steps)},
+                            {"step_ms", phase_milliseconds(window_phases, window_steps)}});
         window_seconds = window_loss = 0;
-        window_interactions = window_steps = 0;
+        window_interactions = window_steps = window_rows = 0;
+        window_phases = {};
       }
       if (config_.evaluation.every_steps > 0 && step_ % config_.evaluation.every_steps == 0 &&
           step_ < total_steps_) {
@@ -307,6 +355,9 @@ int Trainer::run() {
   summary["interactions_per_s"] = train_seconds > 0 ? interactions / train_seconds : 0.0;
   summary["interactions"] = interactions;
   summary["loader_wait_s"] = loader_->stats().wait_seconds;
+  summary["prepare_s"] = preparer.busy_seconds();
+  summary["step_ms"] = phase_milliseconds(clock.seconds(), step_ - first_step);
+  summary["phase_timing_synchronized"] = config_.logging.phase_timing;
 
   if (stopped_by_signal) {
     // Preempted: save where we are and leave cleanly; a --resume run continues from here.

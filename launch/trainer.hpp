@@ -24,6 +24,8 @@
 namespace slatetrain {
 
 class SlateLoader;
+struct PreparedBatch;
+class StepPhaseClock;
 
 class Trainer {
  public:
@@ -47,8 +49,12 @@ class Trainer {
     double loss = 0;
     int64_t loss_steps = 0;
     int64_t interactions = 0;
+    int64_t rows = 0;  // unique item rows this rank's batch needed
   };
-  StepResult train_step(const SlateBatch& batch);
+  // The model's view of a loader batch for training step `step` (runs on the preparer's
+  // thread: reads only the configuration and the manifest).
+  ModelBatch prepare_batch(const SlateBatch& batch, int64_t step) const;
+  StepResult train_step(const PreparedBatch& prepared, StepPhaseClock& clock);
   MetricMap validate();
   bool stop_requested();
 

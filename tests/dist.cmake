@@ -5,12 +5,12 @@ slatetrain_add_test(NAME dist_unit_tests
   LABELS unit dist)
 
 # slatetrain_add_dist_mpi_test(NAME name SOURCES ... LIBRARIES ...): a GoogleTest program
-# with the MPI main, run at 2 and 4 ranks.
+# with the MPI main, run at 2, 3 and 4 ranks (3: an odd world, uneven shards).
 function(slatetrain_add_dist_mpi_test)
   cmake_parse_arguments(ARG "" "NAME" "SOURCES;LIBRARIES" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SOURCES} ${CMAKE_CURRENT_SOURCE_DIR}/dist_gtest_main_mpi.cpp)
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_LIBRARIES} slatetrain_dist GTest::gtest)
-  foreach(ranks 2 4)
+  foreach(ranks 2 3 4)
     slatetrain_add_mpi_test(NAME ${ARG_NAME}_np${ranks} RANKS ${ranks}
       COMMAND $<TARGET_FILE:${ARG_NAME}> LABELS dist TIMEOUT 60)
   endforeach()

@@ -6,7 +6,7 @@ target_link_libraries(checkpoint_compare PRIVATE slatetrain_checkpoint)
 set_target_properties(checkpoint_compare PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 
 set(training_work ${CMAKE_BINARY_DIR}/training-tests)
-foreach(case data equivalence-2 equivalence-4 resume-bitwise resume-other-world signal
+foreach(case data equivalence-2 equivalence-4 epochs resume-bitwise resume-other-world signal
              corrupt-checkpoint bad-config rank-dies learning gpu-vs-cpu)
   add_test(NAME training_${case}
            COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/training_end_to_end.py ${case}

@@ -130,8 +130,10 @@ def case_data(args):
 
 
 def case_equivalence(args, ranks):
-    batch = TINY_USERS  # one global batch holds every user: the same users on any world size
-    settings = ["schedule.max_steps=1", "evaluation.max_users=64"]
+    # One global batch holds every user: the same users on any world size. Three steps are
+    # three epochs, so the batch pipeline's epoch turns and step-seeded negatives are compared.
+    batch = TINY_USERS
+    settings = ["schedule.max_steps=3", "evaluation.max_users=64"]
     for loss in ("slate", "sampled_softmax"):
         one = os.path.join(args.work, f"equivalence-{ranks}-{loss}-np1")
         many = os.path.join(args.work, f"equivalence-{ranks}-{loss}-np{ranks}")
@@ -139,6 +141,33 @@ def case_equivalence(args, ranks):
         train(args, ranks, tiny(args), many,
               settings + [f"schedule.batch_users={batch // ranks}", f"loss.kind={loss}"])
         compare(args, checkpoints(one)[-1], checkpoints(many)[-1], 2e-5)
+
+
+def case_epochs(args):
+    # Whole epochs through the batch pipeline: every batch once per epoch, none twice, and the
+    # step phase times logged (synchronised, as a GPU run would ask for them).
+    settings = ["schedule.batch_users=16", "loss.kind=sampled_softmax", "evaluation.max_users=64",
+                "logging.phase_timing=true"]
+    one, _ = train(args, 2, tiny(args), os.path.join(args.work, "epochs-1"),
+                   settings + ["schedule.epochs=1"])
+    three, _ = train(args, 2, tiny(args), os.path.join(args.work, "epochs-3"),
+                     settings + ["schedule.epochs=3"])
+    print(f"1 epoch: {one['steps']} steps, {one['interactions']} interactions; "
+          f"3 epochs: {three['steps']} steps, {three['interactions']} interactions")
+    check(one["steps"] > 1 and three["steps"] == 3 * one["steps"], "steps are not 3 epochs' worth")
+    check(three["interactions"] == 3 * one["interactions"],
+          "3 epochs did not see each training interaction 3 times")
+    check(abs(three["epochs"] - 3.0) < 1e-9, f"summary epochs {three['epochs']}, not 3")
+    phases = ("batch", "lookup", "forward", "backward", "allreduce", "update")
+    for summary in (one, three):
+        check(summary["phase_timing_synchronized"] is True, "phase timing was not synchronised")
+        check(sorted(summary["step_ms"]) == sorted(phases), f"step_ms phases: {summary['step_ms']}")
+        check(all(v >= 0 for v in summary["step_ms"].values()), "a negative phase time")
+        check(summary["prepare_s"] > 0, "no time spent preparing batches")
+    with open(os.path.join(args.work, "epochs-3", "metrics.jsonl")) as f:
+        trained = [json.loads(line) for line in f if '"train"' in line]
+    check(trained and all(r["rows_per_step"] > 0 and sorted(r["step_ms"]) == sorted(phases)
+                          for r in trained), "training lines lack rows_per_step or step_ms")
 
 
 def case_resume_bitwise(args):
@@ -358,6 +387,7 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     cases = {
         "data": case_data,
+        "epochs": case_epochs,
         "resume-bitwise": case_resume_bitwise,
         "resume-other-world": case_resume_other_world,
         "signal": case_signal,
