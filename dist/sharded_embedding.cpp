@@ -253,6 +253,13 @@ RowExchange ShardedEmbedding::lookup_unique(std::vector<int64_t> unique_ids, Ten
 
 void ShardedEmbedding::fetch_rows(RowExchange& exchange, Tensor& rows) {
   exchange_ids(exchange);
+  if (world_ == 1) {
+    // This rank asked itself for its unique ids in order: gather straight into the rows.
+    rows = Tensor(backend_, {static_cast<int64_t>(exchange.unique_ids.size()), options_.dim},
+                  DType::kFloat32);
+    gather_rows(exchange, rows.empty() ? nullptr : rows.data<float>());
+    return;
+  }
   Tensor to_send(backend_, {static_cast<int64_t>(exchange.requested_rows.size()), options_.dim},
                  DType::kFloat32);
   gather_rows(exchange, to_send.empty() ? nullptr : to_send.data<float>());
@@ -268,17 +275,25 @@ RowGradients ShardedEmbedding::reduce_row_grads(const RowExchange& exchange, con
   const int64_t dim = options_.dim;
   const int64_t unique_count = static_cast<int64_t>(exchange.unique_ids.size());
   const int64_t requested = static_cast<int64_t>(exchange.requested_rows.size());
-  // Each unique id's gradient, in the order its id was sent to the owner.
-  Tensor to_send(backend_, {unique_count, dim}, DType::kFloat32);
-  if (unique_count > 0) {
-    backend_.embedding_forward(to_send.data<float>(), drows,
-                               exchange.send_order_device.data<int32_t>(), unique_count, dim,
-                               unique_count);
-  }
   // Pieces arrive grouped by requester, in the order of requested_rows.
   Tensor pieces(backend_, {requested, dim}, DType::kFloat32);
-  communicator_.alltoallv(to_send.raw(), scaled(exchange.send_counts, dim), pieces.raw(),
-                          scaled(exchange.recv_counts, dim), ElementType::kFloat32);
+  if (world_ == 1) {
+    // Sent to itself in unique order: the pieces are drows as they lie.
+    if (requested > 0) {
+      backend_.copy_on_device(pieces.raw(), drows,
+                              static_cast<size_t>(requested * dim) * sizeof(float));
+    }
+  } else {
+    // Each unique id's gradient, in the order its id was sent to the owner.
+    Tensor to_send(backend_, {unique_count, dim}, DType::kFloat32);
+    if (unique_count > 0) {
+      backend_.embedding_forward(to_send.data<float>(), drows,
+                                 exchange.send_order_device.data<int32_t>(), unique_count, dim,
+                                 unique_count);
+    }
+    communicator_.alltoallv(to_send.raw(), scaled(exchange.send_counts, dim), pieces.raw(),
+                            scaled(exchange.recv_counts, dim), ElementType::kFloat32);
+  }
 
   // Each row's pieces, in requester order: sorted by local row, stable.
   const std::vector<int32_t> order = order_by_row(exchange.requested_rows, exchange.recv_counts);

@@ -1,4 +1,4 @@
-// ShardedEmbedding at 2 and 4 ranks against one full table in one process (built inside the
+// ShardedEmbedding at 2, 3 and 4 ranks against one full table in one process (built inside the
 // same job on MPI_COMM_SELF, torchrec-style): the same rows forward, the same rows and
 // optimizer state after several backward+update steps (bitwise: the test gradients are small
 // multiples of 1/8, so every sum is exact whatever the summation order), and the
