@@ -70,6 +70,10 @@ CudaBackend::CudaBackend(int device) {
 CudaBackend::~CudaBackend() {
   // Destructors must not throw: release what can be released, ignore failures.
   if (stream_ != nullptr) cudaStreamSynchronize(stream_);
+  staging_ring_.retire_all();
+  recycle_fences();
+  for (cudaEvent_t fence : free_fences_) cudaEventDestroy(fence);
+  if (staging_ != nullptr) cudaFreeHost(staging_);
   pool_.reset();
   if (reduction_ != nullptr) cudaFree(reduction_);
   if (fault_ != nullptr) cudaFree(fault_);
@@ -119,10 +123,46 @@ void CudaBackend::wait_for_copies() {
 
 void CudaBackend::copy_to_device(void* device_destination, const void* host_source, size_t bytes) {
   if (bytes == 0) return;
-  // From pageable memory the call returns once the source has been staged, so the caller may
-  // reuse its buffer at once.
+  // Either way the call returns once the source has been staged, so the caller may reuse its
+  // buffer at once.
+  if (bytes <= kStagedCopyLimit) {
+    staged_copy_to_device(device_destination, host_source, bytes);
+    return;
+  }
   CHECK_CUDA(
       cudaMemcpyAsync(device_destination, host_source, bytes, cudaMemcpyHostToDevice, stream_));
+}
+
+void CudaBackend::recycle_fences() {
+  for (void* fence : staging_ring_.take_retired()) {
+    free_fences_.push_back(static_cast<cudaEvent_t>(fence));
+  }
+}
+
+void CudaBackend::staged_copy_to_device(void* device_destination, const void* host_source,
+                                        size_t bytes) {
+  if (staging_ == nullptr) {
+    void* staging = nullptr;
+    CHECK_CUDA(cudaMallocHost(&staging, staging_ring_.capacity()));
+    staging_ = static_cast<char*>(staging);
+  }
+  // Space whose earlier upload has not run yet is waited for (the ring wrapped onto it).
+  const size_t offset = staging_ring_.place(bytes, [](void* fence) {
+    CHECK_CUDA(cudaEventSynchronize(static_cast<cudaEvent_t>(fence)));
+  });
+  recycle_fences();
+  std::memcpy(staging_ + offset, host_source, bytes);
+  CHECK_CUDA(cudaMemcpyAsync(device_destination, staging_ + offset, bytes, cudaMemcpyHostToDevice,
+                             stream_));
+  cudaEvent_t fence = nullptr;
+  if (free_fences_.empty()) {
+    CHECK_CUDA(cudaEventCreateWithFlags(&fence, cudaEventDisableTiming));
+  } else {
+    fence = free_fences_.back();
+    free_fences_.pop_back();
+  }
+  CHECK_CUDA(cudaEventRecord(fence, stream_));
+  staging_ring_.commit(fence);
 }
 
 void CudaBackend::copy_to_host(void* host_destination, const void* device_source, size_t bytes) {
@@ -161,6 +201,8 @@ void CudaBackend::synchronize_and_check() {
   cuda::DeviceFault fault{};
   CHECK_CUDA(cudaMemcpyAsync(&fault, fault_, sizeof(fault), cudaMemcpyDeviceToHost, stream_));
   CHECK_CUDA(cudaStreamSynchronize(stream_));
+  staging_ring_.retire_all();  // the stream is idle: every staged upload has run
+  recycle_fences();
   if (fault.code != cuda::kNoFault) {
     CHECK_CUDA(cudaMemsetAsync(fault_, 0, sizeof(cuda::DeviceFault), stream_));
     CHECK_CUDA(cudaStreamSynchronize(stream_));

@@ -16,8 +16,10 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "core/backend.hpp"
+#include "core/staging_ring.hpp"
 
 struct CUstream_st;
 struct CUevent_st;
@@ -144,6 +146,10 @@ class CudaBackend final : public Backend {
   void synchronize_and_check();
   // Sum of a device float array in double, returned to the host (synchronises).
   double sum_to_host(const float* x, int64_t n);
+  // copy_to_device through the pinned staging ring (bytes <= kStagedCopyLimit).
+  void staged_copy_to_device(void* device_destination, const void* host_source, size_t bytes);
+  // Moves the events of retired uploads to free_fences_.
+  void recycle_fences();
 
   int device_ = 0;
   CUstream_st* stream_ = nullptr;
@@ -153,6 +159,15 @@ class CudaBackend final : public Backend {
   std::unique_ptr<CudaMemoryPool> pool_;
   cuda::DeviceFault* fault_ = nullptr;  // device memory, read at synchronising calls
   double* reduction_ = nullptr;         // device: [1 result + kReductionBlocks partials]
+
+  // Uploads from pageable memory are copied into this page-locked ring first, so the copy on
+  // the stream is asynchronous and the host runs ahead (a plain cudaMemcpyAsync from pageable
+  // memory can wait for the stream). Allocated at the first upload.
+  static constexpr size_t kStagingBytes = size_t{32} << 20;
+  static constexpr size_t kStagedCopyLimit = size_t{8} << 20;  // larger copies go direct
+  StagingRing staging_ring_{kStagingBytes};
+  char* staging_ = nullptr;
+  std::vector<CUevent_st*> free_fences_;  // events of retired uploads, for reuse
 };
 
 }  // namespace slatetrain

@@ -1,5 +1,7 @@
 // The device memory pool (reuse, statistics, size classes) and the pinned-memory copy path.
+#include <algorithm>
 #include <numeric>
+#include <random>
 
 #include "tests/cuda_test_support.hpp"
 
@@ -55,6 +57,35 @@ TEST_F(CudaMemoryTest, PinnedAsynchronousCopyIsOrderedBeforeLaterOps) {
   for (int64_t i = 0; i < n; ++i) expected[i] = 2.0f * pinned[i];
   gpu->deallocate_pinned_host(pinned);
   EXPECT_TRUE(arrays_near(result, expected, 0.0));
+}
+
+TEST_F(CudaMemoryTest, StagedUploadsSurviveReuseOfTheSourceAndRingWraps) {
+  // Uploads of many sizes (1 byte to past the staging limit), several times the ring's 32 MiB
+  // in all, each from a host buffer overwritten right after the call: every device copy must
+  // hold what the buffer held at the call.
+  std::mt19937_64 random(3);
+  std::vector<size_t> sizes;
+  size_t total = 0;
+  while (total < (size_t{160} << 20)) {
+    const size_t bytes = random() % 4 == 0 ? 1 + random() % 64 : 1 + random() % (12 << 20);
+    sizes.push_back(bytes);
+    total += bytes;
+  }
+  std::vector<Tensor> device;
+  std::vector<uint8_t> source;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    device.emplace_back(*gpu, std::vector<int64_t>{static_cast<int64_t>(sizes[i])}, DType::kUInt8);
+    source.assign(sizes[i], static_cast<uint8_t>(i * 37 + 11));
+    gpu->copy_to_device(device.back().raw(), source.data(), sizes[i]);
+    std::fill(source.begin(), source.end(), uint8_t{0});  // the caller reuses its buffer at once
+  }
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    const std::vector<uint8_t> back = device[i].to_host<uint8_t>();
+    const uint8_t expected = static_cast<uint8_t>(i * 37 + 11);
+    ASSERT_EQ(back.size(), sizes[i]);
+    ASSERT_TRUE(std::all_of(back.begin(), back.end(), [&](uint8_t v) { return v == expected; }))
+        << "upload " << i << " of " << sizes[i] << " bytes came out wrong";
+  }
 }
 
 TEST_F(CudaMemoryTest, MakeBackendGivesTheCudaBackend) {
