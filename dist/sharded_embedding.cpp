@@ -82,8 +82,10 @@ std::vector<int32_t> order_by_row(const std::vector<int32_t>& rows,
 }  // namespace
 
 ShardedEmbedding::ShardedEmbedding(Communicator& communicator, Backend& backend,
-                                   const ShardedEmbeddingOptions& options)
+                                   const ShardedEmbeddingOptions& options,
+                                   Communicator* host_communicator)
     : communicator_(communicator),
+      host_communicator_(host_communicator),
       backend_(backend),
       options_(options),
       rank_(communicator.rank()),
@@ -95,6 +97,11 @@ ShardedEmbedding::ShardedEmbedding(Communicator& communicator, Backend& backend,
   REQUIRE(options.num_items > 0 && options.num_items <= INT32_MAX,
           "sharded embedding: num_items " << options.num_items << " outside [1, 2^31)");
   REQUIRE(options.dim > 0, "sharded embedding: dim " << options.dim << " must be positive");
+  REQUIRE(host_communicator == nullptr ||
+              (host_communicator->rank() == rank_ && host_communicator->world_size() == world_),
+          "sharded embedding: the host communicator's rank "
+              << host_communicator->rank() << " of " << host_communicator->world_size()
+              << " does not match the device communicator's " << rank_ << " of " << world_);
   initialise_rows();
 }
 
@@ -188,6 +195,14 @@ void ShardedEmbedding::exchange_ids(RowExchange& exchange) {
   if (world_ == 1) {
     exchange.recv_counts = exchange.send_counts;
     requested_ids = std::move(ids_to_send);
+  } else if (host_communicator_ != nullptr) {
+    const std::vector<int64_t> counts_out(exchange.send_counts.begin(), exchange.send_counts.end());
+    std::vector<int64_t> counts_in(world_);
+    host_communicator_->alltoall(counts_out.data(), 1, counts_in.data(), ElementType::kInt64);
+    exchange.recv_counts.assign(counts_in.begin(), counts_in.end());
+    requested_ids.resize(total_of(exchange.recv_counts));
+    host_communicator_->alltoallv(ids_to_send.data(), exchange.send_counts, requested_ids.data(),
+                                  exchange.recv_counts, ElementType::kInt64);
   } else {
     std::vector<int64_t> counts_out(exchange.send_counts.begin(), exchange.send_counts.end());
     Tensor counts_device = to_device(backend_, counts_out);

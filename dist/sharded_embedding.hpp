@@ -63,9 +63,13 @@ struct RowGradients {
 class ShardedEmbedding {
  public:
   // Allocates this rank's rows and optimizer state and fills the rows from the seed: the
-  // whole table is the same for any world size. `communicator` and `backend` must outlive it.
+  // whole table is the same for any world size. `communicator` (collectives on the backend's
+  // buffers) and `backend` must outlive it. `host_communicator`, if given, must have the same
+  // ranks and exchanges the ids, which live on the host: on a GPU that saves two copies each
+  // way and two waits for the device per lookup.
   ShardedEmbedding(Communicator& communicator, Backend& backend,
-                   const ShardedEmbeddingOptions& options);
+                   const ShardedEmbeddingOptions& options,
+                   Communicator* host_communicator = nullptr);
 
   int64_t num_items() const { return options_.num_items; }
   int64_t dim() const { return options_.dim; }
@@ -126,6 +130,7 @@ class ShardedEmbedding {
   void initialise_rows();
 
   Communicator& communicator_;
+  Communicator* host_communicator_;  // for the ids; nullptr: through the backend's buffers
   Backend& backend_;
   ShardedEmbeddingOptions options_;
   int rank_;

@@ -94,7 +94,7 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
   table.optimizer.adam_epsilon = static_cast<float>(row_optimizer.epsilon);
   table.optimizer.adagrad_epsilon = static_cast<float>(row_optimizer.epsilon);
   table.optimizer.initial_accumulator = static_cast<float>(row_optimizer.initial_accumulator);
-  embedding_ = std::make_unique<ShardedEmbedding>(device_communicator_, backend_, table);
+  embedding_ = std::make_unique<ShardedEmbedding>(device_communicator_, backend_, table, &host_);
 
   GruSlateModelConfig model;
   model.dim = config_.model.dim;

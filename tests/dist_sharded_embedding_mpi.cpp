@@ -191,6 +191,30 @@ TEST_P(ShardedEmbeddingTest, BackwardAndUpdateMatchTheSingleProcessTable) {
   EXPECT_FALSE(same_floats(untouched.table().to_host<float>(), full.table().to_host<float>()));
 }
 
+TEST_P(ShardedEmbeddingTest, IdsOverAHostCommunicatorGiveTheSameRowsAndUpdates) {
+  // The trainer hands its host (MPI) communicator for the ids; rows and gradients still go
+  // through the device one. Both routes must give the same tables, bitwise.
+  ShardedEmbedding through_buffers(world_, *backend_, test_options(GetParam()));
+  ShardedEmbedding through_host(world_, *backend_, test_options(GetParam()), &world_);
+  for (int step = 0; step < 3; ++step) {
+    const std::vector<int64_t> ids = batch_ids(rank(), step);
+    std::vector<float> gradients;
+    for (size_t i = 0; i < ids.size(); ++i)
+      for (int64_t j = 0; j < kDim; ++j)
+        gradients.push_back(position_gradient(rank(), step, static_cast<int>(i), j));
+    const std::vector<float> rows_a = train_step(through_buffers, *backend_, ids, gradients);
+    const std::vector<float> rows_b = train_step(through_host, *backend_, ids, gradients);
+    ASSERT_TRUE(same_floats(rows_a, rows_b)) << "rows, rank " << rank() << " step " << step;
+  }
+  EXPECT_TRUE(
+      same_floats(through_buffers.table().to_host<float>(), through_host.table().to_host<float>()))
+      << "weights, rank " << rank();
+  // A host communicator of other ranks is refused.
+  if (world() > 1) {
+    EXPECT_THROW(ShardedEmbedding(world_, *backend_, test_options(GetParam()), &self_), Error);
+  }
+}
+
 TEST_P(ShardedEmbeddingTest, CollectAndScatterInItemOrderAcrossWorldSizes) {
   ShardedEmbedding sharded(world_, *backend_, test_options(GetParam()));
   ShardedEmbedding full(self_, *backend_, test_options(GetParam()));
