@@ -57,6 +57,15 @@ float position_gradient(int rank, int step, int position, int64_t column) {
          8.0f;
 }
 
+// The gradients of rank `rank`'s batch `ids` at `step`: [ids.size(), kDim].
+std::vector<float> position_gradients(int rank, int step, const std::vector<int64_t>& ids) {
+  std::vector<float> gradients;
+  for (size_t i = 0; i < ids.size(); ++i)
+    for (int64_t j = 0; j < kDim; ++j)
+      gradients.push_back(position_gradient(rank, step, static_cast<int>(i), j));
+  return gradients;
+}
+
 ::testing::AssertionResult same_floats(const std::vector<float>& expected,
                                        const std::vector<float>& actual) {
   if (expected.size() != actual.size())
@@ -157,10 +166,7 @@ TEST_P(ShardedEmbeddingTest, BackwardAndUpdateMatchTheSingleProcessTable) {
   ShardedEmbedding full(self_, *backend_, test_options(GetParam()));
   for (int step = 0; step < 3; ++step) {
     const std::vector<int64_t> ids = batch_ids(rank(), step);
-    std::vector<float> gradients;
-    for (size_t i = 0; i < ids.size(); ++i)
-      for (int64_t j = 0; j < kDim; ++j)
-        gradients.push_back(position_gradient(rank(), step, static_cast<int>(i), j));
+    const std::vector<float> gradients = position_gradients(rank(), step, ids);
     train_step(sharded, *backend_, ids, gradients);
 
     // The single process sees every rank's batch, concatenated (as np=1 with the global batch).
@@ -169,9 +175,8 @@ TEST_P(ShardedEmbeddingTest, BackwardAndUpdateMatchTheSingleProcessTable) {
     for (int r = 0; r < world(); ++r) {
       const std::vector<int64_t> rank_ids = batch_ids(r, step);
       all_ids.insert(all_ids.end(), rank_ids.begin(), rank_ids.end());
-      for (size_t i = 0; i < rank_ids.size(); ++i)
-        for (int64_t j = 0; j < kDim; ++j)
-          all_gradients.push_back(position_gradient(r, step, static_cast<int>(i), j));
+      const std::vector<float> rank_gradients = position_gradients(r, step, rank_ids);
+      all_gradients.insert(all_gradients.end(), rank_gradients.begin(), rank_gradients.end());
     }
     train_step(full, *backend_, all_ids, all_gradients);
   }
@@ -198,10 +203,7 @@ TEST_P(ShardedEmbeddingTest, IdsOverAHostCommunicatorGiveTheSameRowsAndUpdates) 
   ShardedEmbedding through_host(world_, *backend_, test_options(GetParam()), &world_);
   for (int step = 0; step < 3; ++step) {
     const std::vector<int64_t> ids = batch_ids(rank(), step);
-    std::vector<float> gradients;
-    for (size_t i = 0; i < ids.size(); ++i)
-      for (int64_t j = 0; j < kDim; ++j)
-        gradients.push_back(position_gradient(rank(), step, static_cast<int>(i), j));
+    const std::vector<float> gradients = position_gradients(rank(), step, ids);
     const std::vector<float> rows_a = train_step(through_buffers, *backend_, ids, gradients);
     const std::vector<float> rows_b = train_step(through_host, *backend_, ids, gradients);
     ASSERT_TRUE(same_floats(rows_a, rows_b)) << "rows, rank " << rank() << " step " << step;
