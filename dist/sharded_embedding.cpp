@@ -19,13 +19,6 @@ Tensor to_device(Backend& backend, const std::vector<T>& values) {
   return tensor;
 }
 
-template <typename T>
-std::vector<T> to_host(Backend& backend, const Tensor& tensor, size_t count) {
-  std::vector<T> values(count);
-  if (count > 0) backend.copy_to_host(values.data(), tensor.raw(), count * sizeof(T));
-  return values;
-}
-
 std::vector<size_t> scaled(const std::vector<size_t>& counts, size_t factor) {
   std::vector<size_t> result(counts.size());
   for (size_t i = 0; i < counts.size(); ++i) result[i] = counts[i] * factor;
@@ -81,9 +74,8 @@ std::vector<int32_t> order_by_row(const std::vector<int32_t>& rows,
 
 }  // namespace
 
-ShardedEmbedding::ShardedEmbedding(Communicator& communicator, Backend& backend,
-                                   const ShardedEmbeddingOptions& options,
-                                   Communicator* host_communicator)
+ShardedEmbedding::ShardedEmbedding(Communicator& communicator, Communicator& host_communicator,
+                                   Backend& backend, const ShardedEmbeddingOptions& options)
     : communicator_(communicator),
       host_communicator_(host_communicator),
       backend_(backend),
@@ -97,10 +89,9 @@ ShardedEmbedding::ShardedEmbedding(Communicator& communicator, Backend& backend,
   REQUIRE(options.num_items > 0 && options.num_items <= INT32_MAX,
           "sharded embedding: num_items " << options.num_items << " outside [1, 2^31)");
   REQUIRE(options.dim > 0, "sharded embedding: dim " << options.dim << " must be positive");
-  REQUIRE(host_communicator == nullptr ||
-              (host_communicator->rank() == rank_ && host_communicator->world_size() == world_),
+  REQUIRE(host_communicator.rank() == rank_ && host_communicator.world_size() == world_,
           "sharded embedding: the host communicator's rank "
-              << host_communicator->rank() << " of " << host_communicator->world_size()
+              << host_communicator.rank() << " of " << host_communicator.world_size()
               << " does not match the device communicator's " << rank_ << " of " << world_);
   initialise_rows();
 }
@@ -189,35 +180,14 @@ void ShardedEmbedding::exchange_ids(RowExchange& exchange) {
     ids_to_send[slot] = unique[u];
   }
 
-  // How many ids each rank will ask of us, and which. A world of one asks itself: no
-  // collective, and on a GPU no round trip through device memory.
-  std::vector<int64_t> requested_ids;
-  if (world_ == 1) {
-    exchange.recv_counts = exchange.send_counts;
-    requested_ids = std::move(ids_to_send);
-  } else if (host_communicator_ != nullptr) {
-    const std::vector<int64_t> counts_out(exchange.send_counts.begin(), exchange.send_counts.end());
-    std::vector<int64_t> counts_in(world_);
-    host_communicator_->alltoall(counts_out.data(), 1, counts_in.data(), ElementType::kInt64);
-    exchange.recv_counts.assign(counts_in.begin(), counts_in.end());
-    requested_ids.resize(total_of(exchange.recv_counts));
-    host_communicator_->alltoallv(ids_to_send.data(), exchange.send_counts, requested_ids.data(),
-                                  exchange.recv_counts, ElementType::kInt64);
-  } else {
-    std::vector<int64_t> counts_out(exchange.send_counts.begin(), exchange.send_counts.end());
-    Tensor counts_device = to_device(backend_, counts_out);
-    Tensor counts_in_device(backend_, {world_}, DType::kInt64);
-    communicator_.alltoall(counts_device.raw(), 1, counts_in_device.raw(), ElementType::kInt64);
-    const std::vector<int64_t> counts_in = to_host<int64_t>(backend_, counts_in_device, world_);
-    exchange.recv_counts.assign(counts_in.begin(), counts_in.end());
-
-    const size_t requested = total_of(exchange.recv_counts);
-    Tensor ids_device = to_device(backend_, ids_to_send);
-    Tensor requested_ids_device(backend_, {static_cast<int64_t>(requested)}, DType::kInt64);
-    communicator_.alltoallv(ids_device.raw(), exchange.send_counts, requested_ids_device.raw(),
-                            exchange.recv_counts, ElementType::kInt64);
-    requested_ids = to_host<int64_t>(backend_, requested_ids_device, requested);
-  }
+  // How many ids each rank will ask of us, and which: host data, over the host communicator.
+  const std::vector<int64_t> counts_out(exchange.send_counts.begin(), exchange.send_counts.end());
+  std::vector<int64_t> counts_in(world_);
+  host_communicator_.alltoall(counts_out.data(), 1, counts_in.data(), ElementType::kInt64);
+  exchange.recv_counts.assign(counts_in.begin(), counts_in.end());
+  std::vector<int64_t> requested_ids(total_of(exchange.recv_counts));
+  host_communicator_.alltoallv(ids_to_send.data(), exchange.send_counts, requested_ids.data(),
+                               exchange.recv_counts, ElementType::kInt64);
   const size_t requested = requested_ids.size();
   exchange.requested_rows.resize(requested);
   for (size_t i = 0; i < requested; ++i) {

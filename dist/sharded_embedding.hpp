@@ -11,9 +11,10 @@
 //   backward: reduce_row_grads  each unique id's summed gradient goes to its owner, which sums
 //                            the pieces for one id from several ranks in rank order (collective)
 //             apply_row_gradients  the sparse row optimizer on the rows touched (local)
-// Rows and gradients live in the backend's memory and every exchange goes through the
-// Communicator, so the same code runs on host buffers (MPI) and device buffers (NCCL). Id
-// bookkeeping (sorting, counts) is on the host.
+// Rows and gradients live in the backend's memory and their exchanges go through the device
+// Communicator, so the same code runs on host buffers (MPI) and device buffers (NCCL). Ids and
+// their bookkeeping (sorting, counts) stay on the host and go over the host Communicator. With
+// one rank the row exchanges are skipped.
 #pragma once
 
 #include <cstdint>
@@ -63,13 +64,12 @@ struct RowGradients {
 class ShardedEmbedding {
  public:
   // Allocates this rank's rows and optimizer state and fills the rows from the seed: the
-  // whole table is the same for any world size. `communicator` (collectives on the backend's
-  // buffers) and `backend` must outlive it. `host_communicator`, if given, must have the same
-  // ranks and exchanges the ids, which live on the host: on a GPU that saves two copies each
-  // way and two waits for the device per lookup.
-  ShardedEmbedding(Communicator& communicator, Backend& backend,
-                   const ShardedEmbeddingOptions& options,
-                   Communicator* host_communicator = nullptr);
+  // whole table is the same for any world size. `communicator` carries rows and row gradients
+  // on the backend's buffers (NCCL on GPUs); `host_communicator`, the same ranks over host
+  // memory, carries the ids, which live on the host (on CPU ranks both are the one MPI
+  // communicator). All three must outlive it.
+  ShardedEmbedding(Communicator& communicator, Communicator& host_communicator, Backend& backend,
+                   const ShardedEmbeddingOptions& options);
 
   int64_t num_items() const { return options_.num_items; }
   int64_t dim() const { return options_.dim; }
@@ -130,7 +130,7 @@ class ShardedEmbedding {
   void initialise_rows();
 
   Communicator& communicator_;
-  Communicator* host_communicator_;  // for the ids; nullptr: through the backend's buffers
+  Communicator& host_communicator_;  // for the ids
   Backend& backend_;
   ShardedEmbeddingOptions options_;
   int rank_;

@@ -52,12 +52,14 @@ nlohmann::json to_json(const MetricMap& metrics) {
   return out;
 }
 
-// Milliseconds per step of each phase, from seconds summed over `steps` steps.
-nlohmann::json phase_milliseconds(const StepPhaseSeconds& seconds, int64_t steps) {
+// Milliseconds per step of each phase over the `steps` steps between two readings of the
+// clock's totals.
+nlohmann::json phase_milliseconds(const StepPhaseSeconds& totals, const StepPhaseSeconds& since,
+                                  int64_t steps) {
   nlohmann::json out = nlohmann::json::object();
   for (size_t phase = 0; phase < kStepPhaseCount; ++phase) {
-    out[kStepPhaseNames[phase]] =
-        steps > 0 ? 1e3 * seconds[phase] / static_cast<double>(steps) : 0.0;
+    const double seconds = totals[phase] - since[phase];
+    out[kStepPhaseNames[phase]] = steps > 0 ? 1e3 * seconds / static_cast<double>(steps) : 0.0;
   }
   return out;
 }
@@ -94,7 +96,7 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
   table.optimizer.adam_epsilon = static_cast<float>(row_optimizer.epsilon);
   table.optimizer.adagrad_epsilon = static_cast<float>(row_optimizer.epsilon);
   table.optimizer.initial_accumulator = static_cast<float>(row_optimizer.initial_accumulator);
-  embedding_ = std::make_unique<ShardedEmbedding>(device_communicator_, backend_, table, &host_);
+  embedding_ = std::make_unique<ShardedEmbedding>(device_communicator_, host_, backend_, table);
 
   GruSlateModelConfig model;
   model.dim = config_.model.dim;
@@ -265,8 +267,8 @@ int Trainer::run() {
   BatchPreparer preparer(
       [this](const SlateBatch& batch, int64_t step) { return prepare_batch(batch, step); });
   StepPhaseClock clock(backend_, config_.logging.phase_timing);
-  StepPhaseSeconds window_phases{};
-  SlateBatch spare;  // the loader's next buffers
+  StepPhaseSeconds phases_at_last_log{};  // the clock's totals at the last metrics line
+  SlateBatch spare;                       // the loader's next buffers
   while (step_ < total_steps_ && !stopped_by_signal && !stopped_early) {
     loader_->start_epoch(epoch_, batches_into_epoch_);
     preparer.discard();
@@ -279,7 +281,6 @@ int Trainer::run() {
       }
       const double step_start = now_seconds();
       clock.start();
-      const StepPhaseSeconds phases_before = clock.seconds();
       if (!preparer.pending()) {
         epoch_over = true;
         break;
@@ -296,9 +297,6 @@ int Trainer::run() {
       ++step_;
       ++batches_into_epoch_;
       const double seconds = now_seconds() - step_start;
-      for (size_t phase = 0; phase < kStepPhaseCount; ++phase) {
-        window_phases[phase] += clock.seconds()[phase] - phases_before[phase];
-      }
       train_seconds += seconds;
       window_seconds += seconds;
       interactions += result.interactions;
@@ -312,18 +310,19 @@ int Trainer::run() {
                     static_cast<long long>(epoch_), result.loss, human_count(rate).c_str());
       progress.update(step_, extra);
       if (step_ % config_.logging.metrics_every_steps == 0 || step_ == total_steps_) {
-        metrics_log_.write({{"phase", "train"},
-                            {"step", step_},
-                            {"epoch", epoch_},
-                            {"loss", window_loss / std::max<int64_t>(1, window_steps)},
-                            {"learning_rate", dense_schedule_.at(step_ - 1)},
-                            {"interactions_per_s", rate},
-                            {"loader_wait_s", loader_->stats().wait_seconds},
-                            {"rows_per_step", window_rows / std::max<int64_t>(1, window_steps)},
-                            {"step_ms", phase_milliseconds(window_phases, window_steps)}});
+        metrics_log_.write(
+            {{"phase", "train"},
+             {"step", step_},
+             {"epoch", epoch_},
+             {"loss", window_loss / std::max<int64_t>(1, window_steps)},
+             {"learning_rate", dense_schedule_.at(step_ - 1)},
+             {"interactions_per_s", rate},
+             {"loader_wait_s", loader_->stats().wait_seconds},
+             {"rows_per_step", window_rows / std::max<int64_t>(1, window_steps)},
+             {"step_ms", phase_milliseconds(clock.seconds(), phases_at_last_log, window_steps)}});
         window_seconds = window_loss = 0;
         window_interactions = window_steps = window_rows = 0;
-        window_phases = {};
+        phases_at_last_log = clock.seconds();
       }
       if (config_.evaluation.every_steps > 0 && step_ % config_.evaluation.every_steps == 0 &&
           step_ < total_steps_) {
@@ -356,7 +355,7 @@ int Trainer::run() {
   summary["interactions"] = interactions;
   summary["loader_wait_s"] = loader_->stats().wait_seconds;
   summary["prepare_s"] = preparer.busy_seconds();
-  summary["step_ms"] = phase_milliseconds(clock.seconds(), step_ - first_step);
+  summary["step_ms"] = phase_milliseconds(clock.seconds(), StepPhaseSeconds{}, step_ - first_step);
   summary["phase_timing_synchronized"] = config_.logging.phase_timing;
 
   if (stopped_by_signal) {
