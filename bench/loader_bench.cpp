@@ -49,7 +49,7 @@ struct EpochResult {
 EpochResult run_epoch(SlateLoader& loader, int64_t epoch, bool check) {
   EpochResult result;
   std::unordered_set<int64_t> seen;
-  SlateBatch batch;
+  SequenceBatch batch;
   Progress progress("loader epoch " + std::to_string(epoch), loader.batches_per_epoch(), "batches");
   loader.start_epoch(epoch);
   while (loader.next(batch)) {
@@ -58,7 +58,7 @@ EpochResult run_epoch(SlateLoader& loader, int64_t epoch, bool check) {
     result.interactions += batch.real_steps;
     if (check) {
       int64_t real_steps = 0;
-      for (const int32_t click : batch.click) real_steps += click != 0;
+      for (const int32_t click : batch.item) real_steps += click != 0;
       REQUIRE(real_steps == batch.real_steps, "batch " << result.batches - 1 << " counts "
                                                        << batch.real_steps << " real steps, has "
                                                        << real_steps);

@@ -60,6 +60,7 @@ class CudaBackend final : public Backend {
   void copy_to_device_async(void* device_destination, const void* pinned_host_source, size_t bytes);
   void wait_for_copies();
 
+  // ---- memory (core/ops/memory_ops.hpp)
   void* allocate(size_t bytes) override;
   void deallocate(void* pointer) override;
   void copy_to_device(void* device_destination, const void* host_source, size_t bytes) override;
@@ -70,6 +71,7 @@ class CudaBackend final : public Backend {
   void fill_int32(int32_t* x, int64_t n, int32_t value) override;
   void synchronize() override;
 
+  // ---- linear algebra (core/ops/linear_algebra_ops.hpp)
   void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
             const float* a, const float* b, float beta, float* c) override;
   void gemm_strided_batched(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
@@ -79,6 +81,7 @@ class CudaBackend final : public Backend {
   void add_bias(float* y, const float* bias, int64_t rows, int64_t cols) override;
   void bias_backward(float* dbias, const float* dy, int64_t rows, int64_t cols) override;
 
+  // ---- elementwise (core/ops/elementwise_ops.hpp; core/cuda/elementwise.cu)
   void axpy(float* y, const float* x, int64_t n, float alpha) override;
   void scale(float* x, int64_t n, float factor) override;
   void sigmoid_forward(float* y, const float* x, int64_t n) override;
@@ -87,6 +90,7 @@ class CudaBackend final : public Backend {
   void tanh_backward(float* dx, const float* dy, const float* y, int64_t n) override;
   double squared_norm(const float* x, int64_t n) override;
 
+  // ---- embedding rows (core/ops/embedding_ops.hpp; core/cuda/embedding.cu)
   void embedding_forward(float* out, const float* table, const int32_t* index, int64_t n,
                          int64_t dim, int64_t table_rows) override;
   void embedding_backward(float* dtable, const float* dout, const int32_t* index, int64_t n,
@@ -94,6 +98,7 @@ class CudaBackend final : public Backend {
   void segment_sum(float* out, const float* x, const int64_t* offsets, int64_t segments,
                    int64_t dim) override;
 
+  // ---- GRU (core/ops/gru_ops.hpp; core/cuda/gru.cu)
   int64_t gru_workspace_floats(int64_t batch, int64_t steps, int64_t input_size,
                                int64_t hidden_size) const override;
   void gru_forward(float* output, float* workspace, const float* input, const float* initial_state,
@@ -106,6 +111,7 @@ class CudaBackend final : public Backend {
                     const float* weight_hh, const float* output, float* workspace, int64_t batch,
                     int64_t steps, int64_t input_size, int64_t hidden_size) override;
 
+  // ---- slate scores (core/ops/slate_ops.hpp; core/cuda/slate.cu)
   void slate_scores_forward(float* scores, const float* user, const float* rows,
                             const int32_t* slate_index, const int32_t* slate_length,
                             const float* no_click_bias, int64_t n, int64_t slate, int64_t dim,
@@ -116,6 +122,7 @@ class CudaBackend final : public Backend {
                              int64_t slate, int64_t dim, int64_t row_count,
                              int64_t bias_size) override;
 
+  // ---- losses (core/ops/loss_ops.hpp; core/cuda/slate.cu, sampled_softmax.cu)
   double slate_cross_entropy(float* dscores, float* step_loss, const float* scores,
                              const int32_t* target, const uint8_t* step_mask, int64_t n,
                              int64_t slate, float gradient_scale) override;
@@ -124,6 +131,7 @@ class CudaBackend final : public Backend {
                               const uint8_t* step_mask, int64_t n, int64_t negatives, int64_t dim,
                               int64_t row_count, float gradient_scale) override;
 
+  // ---- optimizers (core/ops/optimizer_ops.hpp; core/cuda/optimizer.cu)
   void adam_update(float* parameters, float* first_moment, float* second_moment,
                    const float* gradients, int64_t n, const AdamSettings& settings) override;
   void sparse_adam_update(float* table, float* first_moment, float* second_moment,
@@ -133,6 +141,7 @@ class CudaBackend final : public Backend {
                              const float* gradients, int64_t row_count, int64_t dim,
                              int64_t table_rows, const AdagradSettings& settings) override;
 
+  // ---- top k (core/ops/top_k_ops.hpp; core/cuda/top_k.cu)
   void top_k(float* top_scores, int32_t* top_columns, const float* scores, int64_t rows,
              int64_t columns, int64_t k, const int64_t* exclude_offsets,
              const int32_t* exclude_columns) override;

@@ -38,7 +38,7 @@ void resize_and_fill(std::vector<T>& values, size_t size, T value) {
 
 }  // namespace
 
-void BatchDecoder::reset(SlateBatch& batch, int64_t batch_users) const {
+void BatchDecoder::reset(SequenceBatch& batch, int64_t batch_users) const {
   REQUIRE(batch_users > 0, "batch_users must be positive, not " << batch_users);
   batch.batch_users = batch_users;
   batch.valid_users = 0;
@@ -50,10 +50,12 @@ void BatchDecoder::reset(SlateBatch& batch, int64_t batch_users) const {
   const size_t steps = users * static_cast<size_t>(max_steps_);
   resize_and_fill<int64_t>(batch.user_row, users, -1);
   resize_and_fill<uint8_t>(batch.split, users, 0);
+  resize_and_fill<int32_t>(batch.item, steps, 0);
+  // Slate arrays stay empty for a dataset without slates (slate_slots = 0).
+  const size_t slate_steps = slate_slots_ > 0 ? steps : 0;
   resize_and_fill<int32_t>(batch.slate, steps * static_cast<size_t>(slate_slots_), 0);
-  resize_and_fill<int32_t>(batch.click, steps, 0);
-  resize_and_fill<uint8_t>(batch.click_idx, steps, 0);
-  resize_and_fill<uint8_t>(batch.slate_length, steps, 0);
+  resize_and_fill<uint8_t>(batch.click_idx, slate_steps, 0);
+  resize_and_fill<uint8_t>(batch.slate_length, slate_steps, 0);
   resize_and_fill<uint8_t>(batch.interaction_type, steps, 0);
   resize_and_fill<uint8_t>(batch.step_mask, steps, 0);
 }
@@ -70,7 +72,7 @@ bool BatchDecoder::counts(uint8_t split, int t) const {
   return false;
 }
 
-void BatchDecoder::append_user(const UserBlock& block, int64_t user, SlateBatch& batch) const {
+void BatchDecoder::append_user(const UserBlock& block, int64_t user, SequenceBatch& batch) const {
   const auto num_users = static_cast<int64_t>(block.row.size());
   REQUIRE(user >= 0 && user < num_users,
           "user index " << user << " outside the block of " << num_users << " users");
@@ -132,12 +134,14 @@ void BatchDecoder::append_user(const UserBlock& block, int64_t user, SlateBatch&
 
     const auto index = static_cast<size_t>(batch.step_index(b, t));
     const int32_t click = block.click[step];
-    batch.click[index] = click;
-    batch.click_idx[index] = block.click_idx[step];
-    batch.slate_length[index] = block.slate_length[step];
+    batch.item[index] = click;
     batch.interaction_type[index] = block.interaction_type[step];
-    std::copy(block.slate_item.begin() + slate_begin, block.slate_item.begin() + slate_end,
-              batch.slate.begin() + batch.slot_index(b, t, 0));
+    if (slate_slots_ > 0) {
+      batch.click_idx[index] = block.click_idx[step];
+      batch.slate_length[index] = block.slate_length[step];
+      std::copy(block.slate_item.begin() + slate_begin, block.slate_item.begin() + slate_end,
+                batch.slate.begin() + batch.slot_index(b, t, 0));
+    }
     if (click != 0) {
       ++batch.real_steps;
       if (counts(split, t)) {

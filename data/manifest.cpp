@@ -68,10 +68,10 @@ json Manifest::to_json() const {
   out["num_slate_items"] = num_slate_items;
   out["max_steps"] = max_steps;
   out["slate_slots"] = slate_slots;
-  out["ids"] = {{"pad", finn::kPadId},
-                {"noclick", finn::kNoClickId},
-                {"unknown", finn::kUnknownId},
-                {"first_item", finn::kFirstItemId}};
+  out["ids"] = {{"pad", ids.pad},
+                {"noclick", ids.no_click},
+                {"unknown", ids.unknown},
+                {"first_item", ids.first_item}};
   out["split"] = {
       {"seed", split.seed},
       {"valid_fraction", split.valid_fraction},
@@ -125,11 +125,19 @@ Manifest Manifest::from_json(const json& in, const std::string& where) {
   manifest.slate_slots = required<int>(in, "slate_slots", where);
 
   const json& ids = required_object(in, "ids", where);
-  REQUIRE(required<int64_t>(ids, "pad", where + " ids") == finn::kPadId &&
-              required<int64_t>(ids, "noclick", where + " ids") == finn::kNoClickId &&
-              required<int64_t>(ids, "unknown", where + " ids") == finn::kUnknownId &&
-              required<int64_t>(ids, "first_item", where + " ids") == finn::kFirstItemId,
-          where << ": 'ids' differ from the FINN conventions 0 pad, 1 noclick, 2 unknown, 3 first");
+  const std::string ids_where = where + " ids";
+  manifest.ids.pad = required<int64_t>(ids, "pad", ids_where);
+  manifest.ids.no_click = required<int64_t>(ids, "noclick", ids_where);
+  manifest.ids.unknown = required<int64_t>(ids, "unknown", ids_where);
+  manifest.ids.first_item = required<int64_t>(ids, "first_item", ids_where);
+  // The loader, the models and the evaluator rely on the convention ids lying below the items.
+  REQUIRE(manifest.ids.pad == 0 && manifest.ids.no_click < manifest.ids.first_item &&
+              manifest.ids.unknown < manifest.ids.first_item && manifest.ids.first_item > 0 &&
+              manifest.ids.first_item <= manifest.num_items,
+          where << ": 'ids' must have pad 0 and noclick, unknown below first_item (at most "
+                << "num_items " << manifest.num_items << "), not pad " << manifest.ids.pad
+                << ", noclick " << manifest.ids.no_click << ", unknown " << manifest.ids.unknown
+                << ", first_item " << manifest.ids.first_item);
 
   const json& split = required_object(in, "split", where);
   const std::string split_where = where + " split";

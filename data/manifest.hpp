@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/id_conventions.hpp"
 #include "data/split.hpp"
 
 namespace slatetrain {
@@ -74,6 +75,7 @@ struct Manifest {
   int64_t num_slate_items = 0;
   int max_steps = 20;
   int slate_slots = 25;
+  IdConventions ids;  // which ids are not items ("ids")
   ManifestSplit split;
   // Stored steps by their slate_length value (index = slate_length).
   std::vector<int64_t> slate_length_histogram;

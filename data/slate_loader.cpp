@@ -156,7 +156,7 @@ void SlateLoader::start_epoch(int64_t epoch, int64_t skip_batches) {
   thread_ = std::thread(&SlateLoader::run_thread, this, std::move(work));
 }
 
-bool SlateLoader::next(SlateBatch& batch) {
+bool SlateLoader::next(SequenceBatch& batch) {
   std::unique_lock<std::mutex> lock(mutex_);
   REQUIRE(epoch_started_, "SlateLoader::next called before start_epoch");
   if (delivered_ >= batches_per_epoch_) return false;
@@ -196,7 +196,7 @@ void SlateLoader::run_thread(EpochWork work) {
   }
 }
 
-void SlateLoader::take_free_batch(SlateBatch& batch) {
+void SlateLoader::take_free_batch(SequenceBatch& batch) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!free_.empty()) {
     batch = std::move(free_.back());
@@ -204,7 +204,7 @@ void SlateLoader::take_free_batch(SlateBatch& batch) {
   }
 }
 
-bool SlateLoader::push(SlateBatch& batch, double& waited_seconds) {
+bool SlateLoader::push(SequenceBatch& batch, double& waited_seconds) {
   const auto start = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait(lock, [&] {
@@ -244,7 +244,7 @@ void SlateLoader::read_window(const UserWindow& window, std::vector<UserBlock>& 
 void SlateLoader::produce(const EpochWork& work) {
   std::string current_file = options_.directory;
   try {
-    SlateBatch batch;
+    SequenceBatch batch;
     int64_t produced = 0;
     auto fresh_batch = [&] {
       take_free_batch(batch);

@@ -1,7 +1,7 @@
 // SlateLoader: the per-rank streaming loader. Each rank reads only its share of a phase's
 // users (data/user_order.hpp: blocks of consecutive users permuted per epoch, equal contiguous
 // parts per rank, shuffled within windows of a few blocks), in contiguous HDF5 reads, and a
-// background thread decodes them ahead into padded SlateBatches (data/batch_decoder.hpp)
+// background thread decodes them ahead into padded SequenceBatches (data/batch_decoder.hpp)
 // through a bounded queue.
 //
 // Every rank yields the same number of batches per epoch (the maximum over ranks, agreed
@@ -25,9 +25,9 @@
 
 #include "data/batch_decoder.hpp"
 #include "data/manifest.hpp"
-#include "data/slate_batch.hpp"
+#include "data/sequence_batch.hpp"
 #include "data/user_order.hpp"
-#include "dist/communicator.hpp"
+#include "core/communicator.hpp"
 
 namespace slatetrain {
 
@@ -61,7 +61,7 @@ class SlateLoader {
   void start_epoch(int64_t epoch, int64_t skip_batches = 0);
   // The next batch of the epoch (its buffers are swapped with `batch`'s, so reuse one batch
   // object); false when the epoch is over. Re-throws an error of the thread, naming the file.
-  bool next(SlateBatch& batch);
+  bool next(SequenceBatch& batch);
 
   int64_t batches_per_epoch() const { return batches_per_epoch_; }
   int64_t users_on_this_rank() const { return users_on_this_rank_; }
@@ -97,8 +97,8 @@ class SlateLoader {
   ShardReader& reader(int shard);
   // Hands a full batch to the queue, adding the time blocked on a full queue to
   // waited_seconds; false when asked to stop.
-  bool push(SlateBatch& batch, double& waited_seconds);
-  void take_free_batch(SlateBatch& batch);
+  bool push(SequenceBatch& batch, double& waited_seconds);
+  void take_free_batch(SequenceBatch& batch);
 
   LoaderOptions options_;
   int rank_ = 0;
@@ -114,8 +114,8 @@ class SlateLoader {
   std::thread thread_;
   mutable std::mutex mutex_;  // guards everything below
   std::condition_variable changed_;
-  std::deque<SlateBatch> ready_;  // decoded batches, oldest first
-  std::vector<SlateBatch> free_;  // buffers handed back by next(), reused by the thread
+  std::deque<SequenceBatch> ready_;  // decoded batches, oldest first
+  std::vector<SequenceBatch> free_;  // buffers handed back by next(), reused by the thread
   bool stop_ = false;
   bool epoch_started_ = false;
   std::string error_;      // the thread's failure, re-thrown by next()

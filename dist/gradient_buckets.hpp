@@ -11,7 +11,7 @@
 
 #include "core/backend.hpp"
 #include "core/tensor.hpp"
-#include "dist/communicator.hpp"
+#include "core/communicator.hpp"
 #include "models/gradient_clipping.hpp"
 
 namespace slatetrain {

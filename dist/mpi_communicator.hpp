@@ -9,7 +9,7 @@
 
 #include <climits>
 
-#include "dist/communicator.hpp"
+#include "core/communicator.hpp"
 
 namespace slatetrain {
 

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "dist/communicator.hpp"
+#include "core/communicator.hpp"
 
 namespace slatetrain {
 

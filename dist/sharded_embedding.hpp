@@ -24,7 +24,7 @@
 
 #include "core/backend.hpp"
 #include "core/tensor.hpp"
-#include "dist/communicator.hpp"
+#include "core/communicator.hpp"
 #include "models/optimizer_sparse_rows.hpp"
 
 namespace slatetrain {

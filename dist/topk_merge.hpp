@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/backend.hpp"
-#include "dist/communicator.hpp"
+#include "core/communicator.hpp"
 
 namespace slatetrain {
 

@@ -18,7 +18,7 @@ BatchPreparer::~BatchPreparer() {
   thread_.join();
 }
 
-void BatchPreparer::submit(SlateBatch&& batch, int64_t step) {
+void BatchPreparer::submit(SequenceBatch&& batch, int64_t step) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     REQUIRE(!has_input_ && !has_output_ && !error_,

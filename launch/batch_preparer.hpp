@@ -11,20 +11,20 @@
 #include <mutex>
 #include <thread>
 
-#include "data/slate_batch.hpp"
+#include "data/sequence_batch.hpp"
 #include "models/model_inputs.hpp"
 
 namespace slatetrain {
 
 struct PreparedBatch {
-  SlateBatch batch;  // the loader's batch, to hand back to SlateLoader::next for reuse
+  SequenceBatch batch;  // the loader's batch, to hand back to SlateLoader::next for reuse
   ModelBatch model_batch;
   int64_t step = 0;
 };
 
 class BatchPreparer {
  public:
-  using Prepare = std::function<ModelBatch(const SlateBatch& batch, int64_t step)>;
+  using Prepare = std::function<ModelBatch(const SequenceBatch& batch, int64_t step)>;
 
   explicit BatchPreparer(Prepare prepare);
   ~BatchPreparer();  // lets the batch in hand finish, then joins the worker
@@ -33,7 +33,7 @@ class BatchPreparer {
 
   // Hands `batch`, the input of training step `step`, to the worker. One batch at a time:
   // take() the previous one first.
-  void submit(SlateBatch&& batch, int64_t step);
+  void submit(SequenceBatch&& batch, int64_t step);
   // Whether a batch was submitted and not yet taken.
   bool pending() const;
   // Waits for the submitted batch and returns it; re-throws the preparation's exception.

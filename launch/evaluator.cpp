@@ -64,7 +64,7 @@ Evaluator::Evaluator(Communicator& host, Communicator& device_communicator, Back
   std::sort(options_.ks.begin(), options_.ks.end());
 }
 
-std::vector<Evaluator::RankedUser> Evaluator::users_to_rank(const SlateBatch& batch,
+std::vector<Evaluator::RankedUser> Evaluator::users_to_rank(const SequenceBatch& batch,
                                                             std::vector<int64_t>& rows) const {
   std::vector<RankedUser> users;
   rows.clear();
@@ -72,7 +72,7 @@ std::vector<Evaluator::RankedUser> Evaluator::users_to_rank(const SlateBatch& ba
     RankedUser user;
     for (int t = 0; t < batch.max_steps; ++t) {
       const int64_t i = batch.step_index(b, t);
-      const int64_t click = batch.click[static_cast<size_t>(i)];
+      const int64_t click = batch.item[static_cast<size_t>(i)];
       if (click < finn::kFirstItemId) continue;
       if (t < options_.t_testsplit) {
         user.excluded.push_back(click);
@@ -220,7 +220,7 @@ MetricMap Evaluator::evaluate_model(GruSlateModel& model, LoaderPhase phase) {
   Progress progress(std::string("evaluate ") + loader_phase_name(phase), loader.batches_per_epoch(),
                     "batches");
   progress.set_enabled(host_.rank() == 0);
-  SlateBatch batch;
+  SequenceBatch batch;
   int64_t batches = 0;
   while (loader.next(batch)) {
     const ModelBatch model_batch = build_model_batch(batch, batch_options);
@@ -263,10 +263,10 @@ std::vector<int64_t> Evaluator::count_training_clicks() {
   SlateLoader loader(loader_options(LoaderPhase::kTrain), &host_);
   loader.start_epoch(0);
   std::vector<int64_t> counts(static_cast<size_t>(embedding_.num_items()), 0);
-  SlateBatch batch;
+  SequenceBatch batch;
   while (loader.next(batch)) {
-    for (size_t i = 0; i < batch.click.size(); ++i) {
-      const int64_t click = batch.click[i];
+    for (size_t i = 0; i < batch.item.size(); ++i) {
+      const int64_t click = batch.item[i];
       if (batch.step_mask[i] && click >= finn::kFirstItemId) ++counts[static_cast<size_t>(click)];
     }
   }
@@ -294,7 +294,7 @@ MetricMap Evaluator::evaluate_popularity(const std::vector<int64_t>& click_count
   SlateLoader loader(loader_options(phase), &host_);
   loader.start_epoch(0);
   RankingMetrics metrics(options_.ks, embedding_.num_items());
-  SlateBatch batch;
+  SequenceBatch batch;
   std::vector<int64_t> top;
   int64_t evaluated_users = 0;
   while (loader.next(batch)) {

@@ -175,7 +175,7 @@ bool Trainer::stop_requested() {
   return host_.allreduce_value<int64_t>(local, ReduceOp::kMax) > 0;
 }
 
-ModelBatch Trainer::prepare_batch(const SlateBatch& batch, int64_t step) const {
+ModelBatch Trainer::prepare_batch(const SequenceBatch& batch, int64_t step) const {
   ModelBatchOptions options;
   options.update_every_step = config_.model.update_every_step;
   std::vector<int32_t> negatives;
@@ -188,7 +188,7 @@ ModelBatch Trainer::prepare_batch(const SlateBatch& batch, int64_t step) const {
 }
 
 Trainer::StepResult Trainer::train_step(const PreparedBatch& prepared, StepPhaseClock& clock) {
-  const SlateBatch& batch = prepared.batch;
+  const SequenceBatch& batch = prepared.batch;
   const ModelBatch& model_batch = prepared.model_batch;
   const ModelInputs inputs = model_batch.inputs();
 
@@ -265,10 +265,10 @@ int Trainer::run() {
   // The loader decodes batches ahead on its thread; the preparer builds the model's view of
   // the next one while the current step runs.
   BatchPreparer preparer(
-      [this](const SlateBatch& batch, int64_t step) { return prepare_batch(batch, step); });
+      [this](const SequenceBatch& batch, int64_t step) { return prepare_batch(batch, step); });
   StepPhaseClock clock(backend_, config_.logging.phase_timing);
   StepPhaseSeconds phases_at_last_log{};  // the clock's totals at the last metrics line
-  SlateBatch spare;                       // the loader's next buffers
+  SequenceBatch spare;                       // the loader's next buffers
   while (step_ < total_steps_ && !stopped_by_signal && !stopped_early) {
     loader_->start_epoch(epoch_, batches_into_epoch_);
     preparer.discard();

@@ -11,7 +11,7 @@
 #include "core/backend.hpp"
 #include "data/manifest.hpp"
 #include "dist/checkpoint_directory.hpp"
-#include "dist/communicator.hpp"
+#include "core/communicator.hpp"
 #include "dist/gradient_buckets.hpp"
 #include "dist/sharded_embedding.hpp"
 #include "launch/evaluator.hpp"
@@ -53,7 +53,7 @@ class Trainer {
   };
   // The model's view of a loader batch for training step `step` (runs on the preparer's
   // thread: reads only the configuration and the manifest).
-  ModelBatch prepare_batch(const SlateBatch& batch, int64_t step) const;
+  ModelBatch prepare_batch(const SequenceBatch& batch, int64_t step) const;
   StepResult train_step(const PreparedBatch& prepared, StepPhaseClock& clock);
   MetricMap validate();
   bool stop_requested();

@@ -28,8 +28,8 @@ ModelInputs ModelBatch::inputs() const {
 namespace {
 
 // Whether step (b,t)'s click is a choice within its slate (DESIGN.md section 5).
-bool is_slate_choice(const SlateBatch& batch, int64_t step, int slots) {
-  const int32_t click = batch.click[step];
+bool is_slate_choice(const SequenceBatch& batch, int64_t step, int slots) {
+  const int32_t click = batch.item[step];
   const int index = batch.click_idx[step];
   if (click == finn::kPadId || index >= slots) return false;
   if (batch.slate[step * slots + index] != click) return false;  // published anomaly
@@ -38,12 +38,12 @@ bool is_slate_choice(const SlateBatch& batch, int64_t step, int slots) {
 
 }  // namespace
 
-ModelBatch build_model_batch(const SlateBatch& batch, const ModelBatchOptions& options,
+ModelBatch build_model_batch(const SequenceBatch& batch, const ModelBatchOptions& options,
                              const std::vector<int32_t>* negative_ids) {
   const int64_t B = batch.batch_users;
   const int T = batch.max_steps, S = batch.slate_slots, K = options.negatives;
   const int64_t steps = B * T;
-  REQUIRE(static_cast<int64_t>(batch.click.size()) == steps &&
+  REQUIRE(static_cast<int64_t>(batch.item.size()) == steps &&
               static_cast<int64_t>(batch.slate.size()) == steps * S &&
               static_cast<int64_t>(batch.step_mask.size()) == steps,
           "build_model_batch: batch arrays do not match B=" << B << " T=" << T << " S=" << S);
@@ -75,7 +75,7 @@ ModelBatch build_model_batch(const SlateBatch& batch, const ModelBatchOptions& o
   const int32_t first_input_id =
       options.update_every_step ? static_cast<int32_t>(finn::kNoClickId) : finn::kFirstItemId;
   for (int64_t step = 0; step < steps; ++step) {
-    const int32_t click = batch.click[step];
+    const int32_t click = batch.item[step];
     if (click >= first_input_id) {
       out.advance[step] = 1;
       need(click, &out.click_rows[step]);
@@ -107,7 +107,7 @@ ModelBatch build_model_batch(const SlateBatch& batch, const ModelBatchOptions& o
   return out;
 }
 
-std::vector<int32_t> draw_negatives(const SlateBatch& batch, int negatives, int64_t num_items,
+std::vector<int32_t> draw_negatives(const SequenceBatch& batch, int negatives, int64_t num_items,
                                     uint64_t seed) {
   REQUIRE(num_items > finn::kFirstItemId,
           "draw_negatives: a catalogue of " << num_items << " ids has no items");

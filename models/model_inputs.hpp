@@ -1,12 +1,12 @@
 // What the slate models read for one batch: index arrays into a dense buffer of the unique
 // item rows the batch needs (gathered by the sharded embedding), never item ids. Built on the
-// host from a data/slate_batch.hpp SlateBatch by build_model_batch().
+// host from a data/sequence_batch.hpp SequenceBatch by build_model_batch().
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "data/slate_batch.hpp"
+#include "data/sequence_batch.hpp"
 
 namespace slatetrain {
 
@@ -68,13 +68,13 @@ struct ModelBatch {
 // the history before held-out steps is replayed. Slates are only fetched for loss steps.
 // negative_ids: [B,T,K] item ids (>= 3), read at sampled softmax loss steps; required when
 // options.negatives > 0.
-ModelBatch build_model_batch(const SlateBatch& batch, const ModelBatchOptions& options,
+ModelBatch build_model_batch(const SequenceBatch& batch, const ModelBatchOptions& options,
                              const std::vector<int32_t>* negative_ids = nullptr);
 
 // K negatives per step, uniform over item ids [3, num_items), from a counter-based hash of
 // (seed, user_row, step): the same user draws the same negatives whatever the rank split.
 // Returns [B,T,K] ids; padding users get 0. Vary `seed` per training step.
-std::vector<int32_t> draw_negatives(const SlateBatch& batch, int negatives, int64_t num_items,
+std::vector<int32_t> draw_negatives(const SequenceBatch& batch, int negatives, int64_t num_items,
                                     uint64_t seed);
 
 }  // namespace slatetrain

@@ -15,15 +15,15 @@
 namespace slatetrain {
 namespace {
 
-SlateBatch batch_of(int64_t users) {
-  SlateBatch batch;
+SequenceBatch batch_of(int64_t users) {
+  SequenceBatch batch;
   batch.batch_users = users;
   batch.real_steps = 10 * users;
   return batch;
 }
 
 // A ModelBatch that records what it was built from.
-ModelBatch record(const SlateBatch& batch, int64_t step) {
+ModelBatch record(const SequenceBatch& batch, int64_t step) {
   ModelBatch out;
   out.batch_users = static_cast<int>(batch.batch_users);
   out.slate_loss_steps = step;
@@ -51,7 +51,7 @@ TEST(BatchPreparerTest, PreparesWhileTheCallerWorks) {
   // can finish only if it runs on another thread.
   std::promise<void> caller_working;
   std::shared_future<void> signal = caller_working.get_future().share();
-  BatchPreparer preparer([signal](const SlateBatch& batch, int64_t step) {
+  BatchPreparer preparer([signal](const SequenceBatch& batch, int64_t step) {
     signal.wait();
     return record(batch, step);
   });
@@ -61,7 +61,7 @@ TEST(BatchPreparerTest, PreparesWhileTheCallerWorks) {
 }
 
 TEST(BatchPreparerTest, AFailureReachesTakeWithItsMessage) {
-  BatchPreparer preparer([](const SlateBatch& batch, int64_t step) {
+  BatchPreparer preparer([](const SequenceBatch& batch, int64_t step) {
     if (step == 1) RAISE("build_model_batch: negative id 2 at user 0 step 4 is not an item");
     return record(batch, step);
   });
@@ -102,7 +102,7 @@ TEST(BatchPreparerTest, DiscardDropsTheBatchInHand) {
 TEST(BatchPreparerTest, DestructionWithWorkInHandDoesNotHang) {
   std::atomic<bool> finished{false};
   {
-    BatchPreparer preparer([&](const SlateBatch& batch, int64_t step) {
+    BatchPreparer preparer([&](const SequenceBatch& batch, int64_t step) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       finished = true;
       return record(batch, step);

@@ -27,7 +27,7 @@ TEST(BatchDecoder, DecodesEveryUserExactlyAndPads) {
   const UserBlock block = user_block_of(dataset, 0, 40);
   for (const LoaderPhase phase : {LoaderPhase::kTrain, LoaderPhase::kValid, LoaderPhase::kTest}) {
     const BatchDecoder decoder(phase, kT, kS, kTestsplit);
-    SlateBatch batch;
+    SequenceBatch batch;
     decoder.reset(batch, 16);
     // Users 30..39 in reverse, so the batch rows are not the block order; 6 padding rows.
     for (int64_t u = 39; u >= 30; --u) decoder.append_user(block, u, batch);
@@ -57,7 +57,7 @@ TEST(BatchDecoder, StepMaskFollowsThePhase) {
 
   auto mask_of = [&](LoaderPhase phase, int64_t& masked, int64_t& real) {
     const BatchDecoder decoder(phase, kT, kS, kTestsplit);
-    SlateBatch batch;
+    SequenceBatch batch;
     decoder.reset(batch, 2);
     decoder.append_user(block, 0, batch);
     masked = batch.masked_steps;
@@ -88,7 +88,7 @@ TEST(BatchDecoder, ResetClearsAReusedBatch) {
   const TestDataset dataset = make_test_dataset(8, 2, split);
   const UserBlock block = user_block_of(dataset, 0, 8);
   const BatchDecoder decoder(LoaderPhase::kTrain, kT, kS, kTestsplit);
-  SlateBatch batch;
+  SequenceBatch batch;
   decoder.reset(batch, 8);
   for (int64_t u = 0; u < 8; ++u) decoder.append_user(block, u, batch);
   decoder.reset(batch, 4);
@@ -110,7 +110,7 @@ TEST(BatchDecoder, RefusesInconsistentBlocksNamingTheRow) {
   block.slate_offsets = {0, 1, 2};
   block.step_offsets = {0, 2};
   const BatchDecoder decoder(LoaderPhase::kTrain, kT, kS, kTestsplit);
-  SlateBatch batch;
+  SequenceBatch batch;
   decoder.reset(batch, 1);
   auto message_of = [&](const UserBlock& bad) -> std::string {
     decoder.reset(batch, 1);

@@ -41,7 +41,7 @@ Epoch run_epoch(SlateLoader& loader, int64_t epoch, const testing::TestDataset& 
                 LoaderPhase phase, Checker& check) {
   Epoch result;
   loader.start_epoch(epoch);
-  SlateBatch batch;
+  SequenceBatch batch;
   while (loader.next(batch)) {
     const std::vector<int64_t> rows(batch.user_row.begin(),
                                     batch.user_row.begin() + batch.valid_users);

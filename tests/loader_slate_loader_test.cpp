@@ -50,7 +50,7 @@ class SlateLoaderTest : public ::testing::Test {
                                  int64_t skip = 0) {
     loader.start_epoch(epoch, skip);
     std::vector<int64_t> rows;
-    SlateBatch batch;
+    SequenceBatch batch;
     int64_t batches = skip;
     while (loader.next(batch)) {
       ++batches;
@@ -156,7 +156,7 @@ TEST_F(SlateLoaderTest, RanksThatRunOutYieldEmptyBatches) {
   SlateLoader thin(wide, nullptr);
   EXPECT_EQ(thin.batches_per_epoch(), 6);
   thin.start_epoch(0);
-  SlateBatch batch;
+  SequenceBatch batch;
   std::vector<int64_t> valid_users;
   while (thin.next(batch)) {
     valid_users.push_back(batch.valid_users);
@@ -186,7 +186,7 @@ TEST_F(SlateLoaderTest, RestartMidEpochAndDestroyWhileTheThreadWaits) {
   auto opts = options(LoaderPhase::kTrain, 8);
   opts.prefetch_batches = 1;
   SlateLoader loader(opts, nullptr);
-  SlateBatch batch;
+  SequenceBatch batch;
   for (int round = 0; round < 5; ++round) {
     loader.start_epoch(round % 2);
     ASSERT_TRUE(loader.next(batch));
@@ -208,7 +208,7 @@ TEST_F(SlateLoaderTest, ABrokenShardIsNamedInTheError) {
   const std::string broken = directory_ + "/shard-00001-of-00003.h5";
   std::filesystem::resize_file(broken, 100);
   loader.start_epoch(0);
-  SlateBatch batch;
+  SequenceBatch batch;
   try {
     while (loader.next(batch)) {
     }

@@ -29,7 +29,7 @@ bool same(const std::vector<T>& actual, const std::vector<T>& expected, const ch
 
 }  // namespace
 
-::testing::AssertionResult batch_matches(const SlateBatch& batch, const TestDataset& dataset,
+::testing::AssertionResult batch_matches(const SequenceBatch& batch, const TestDataset& dataset,
                                          const std::vector<int64_t>& rows, LoaderPhase phase,
                                          int t_testsplit) {
   const int T = batch.max_steps, S = batch.slate_slots;
@@ -55,7 +55,7 @@ bool same(const std::vector<T>& actual, const std::vector<T>& expected, const ch
       slate_length[i] = step.slate_length;
       interaction_type[i] = step.interaction_type;
       for (size_t s = 0; s < step.slate.size(); ++s) slate[i * S + s] = step.slate[s];
-      // The phase rules written out (data/split.hpp and the SlateBatch comment).
+      // The phase rules written out (data/split.hpp and the SequenceBatch comment).
       const bool held_out = user.split != 0 && step.t >= t_testsplit;
       const bool counts = phase == LoaderPhase::kTrain ? !held_out : held_out;
       step_mask[i] = step.click != 0 && counts;
@@ -66,7 +66,7 @@ bool same(const std::vector<T>& actual, const std::vector<T>& expected, const ch
   std::string failure;
   if (!same(batch.user_row, user_row, "user_row", failure) ||
       !same(batch.split, split, "split", failure) || !same(batch.slate, slate, "slate", failure) ||
-      !same(batch.click, click, "click", failure) ||
+      !same(batch.item, click, "item", failure) ||
       !same(batch.click_idx, click_idx, "click_idx", failure) ||
       !same(batch.slate_length, slate_length, "slate_length", failure) ||
       !same(batch.interaction_type, interaction_type, "interaction_type", failure) ||

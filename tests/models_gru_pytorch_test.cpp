@@ -41,16 +41,16 @@ std::vector<T> array(const json& entry) {
 }
 
 // The fixture batch as the loader would deliver it for `phase` (step_mask per data/split.hpp).
-SlateBatch fixture_batch(const json& fixture, LoaderPhase phase) {
+SequenceBatch fixture_batch(const json& fixture, LoaderPhase phase) {
   const json& config = fixture.at("config");
   const json& batch = fixture.at("batch");
-  SlateBatch out;
+  SequenceBatch out;
   out.batch_users = out.valid_users = config.at("batch_users").get<int64_t>();
   out.max_steps = config.at("max_steps").get<int>();
   out.slate_slots = config.at("slate_slots").get<int>();
   const int t_testsplit = config.at("t_testsplit").get<int>();
   out.slate = array<int32_t>(batch.at("slate"));
-  out.click = array<int32_t>(batch.at("click"));
+  out.item = array<int32_t>(batch.at("click"));
   for (const int value : array<int>(batch.at("click_idx"))) out.click_idx.push_back(value);
   for (const int value : array<int>(batch.at("slate_length"))) out.slate_length.push_back(value);
   for (const int value : array<int>(batch.at("interaction_type")))
@@ -60,7 +60,7 @@ SlateBatch fixture_batch(const json& fixture, LoaderPhase phase) {
   for (int64_t b = 0; b < out.batch_users; ++b) {
     const auto split = static_cast<Split>(out.split[b]);
     for (int t = 0; t < out.max_steps; ++t) {
-      const bool real = out.click[out.step_index(b, t)] != 0;
+      const bool real = out.item[out.step_index(b, t)] != 0;
       const bool counts = phase == LoaderPhase::kTrain ? is_training_step(split, t, t_testsplit)
                                                        : is_held_out_step(split, t, t_testsplit);
       out.step_mask.push_back(real && counts);
@@ -125,7 +125,7 @@ void run_fixture(const std::string& name, Device device) {
   }
 
   // Training: loss and every gradient.
-  const SlateBatch train = fixture_batch(fixture, LoaderPhase::kTrain);
+  const SequenceBatch train = fixture_batch(fixture, LoaderPhase::kTrain);
   const ModelBatch batch = build_model_batch(train, options, sampled ? &negatives : nullptr);
   const int64_t loss_steps = sampled ? batch.sampled_loss_steps : batch.slate_loss_steps;
   ASSERT_EQ(loss_steps, results.at("loss_steps").get<int64_t>());
@@ -151,7 +151,7 @@ void run_fixture(const std::string& name, Device device) {
   }
 
   // Held-out log-likelihood: the slate loss over the validation user's later steps.
-  const SlateBatch held_out = fixture_batch(fixture, LoaderPhase::kValid);
+  const SequenceBatch held_out = fixture_batch(fixture, LoaderPhase::kValid);
   const ModelBatch held_out_batch = build_model_batch(held_out, {options.update_every_step, 0});
   ASSERT_EQ(held_out_batch.slate_loss_steps, results.at("held_out_steps").get<int64_t>());
   const Tensor held_out_rows = on_device(backend, gather_rows(table, held_out_batch.unique_ids, D));

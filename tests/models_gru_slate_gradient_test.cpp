@@ -16,8 +16,8 @@ namespace {
 using testing::matches_finite_differences;
 
 // shapes: B = 2, T = 4, S = 4; items 3..9.
-SlateBatch random_batch(Random& random) {
-  SlateBatch batch;
+SequenceBatch random_batch(Random& random) {
+  SequenceBatch batch;
   batch.batch_users = batch.valid_users = 2;
   batch.max_steps = 4;
   batch.slate_slots = 4;
@@ -31,7 +31,7 @@ SlateBatch random_batch(Random& random) {
     if (padded) slate = {0, 0, 0, 0};
     const int index = no_click || padded ? 0 : 1 + static_cast<int>(random.below(2));
     batch.slate.insert(batch.slate.end(), slate.begin(), slate.end());
-    batch.click.push_back(padded ? 0 : slate[index]);
+    batch.item.push_back(padded ? 0 : slate[index]);
     batch.click_idx.push_back(static_cast<uint8_t>(index));
     batch.slate_length.push_back(padded ? 0 : 3);
     batch.interaction_type.push_back(padded ? 0 : static_cast<uint8_t>(1 + step % 2));
@@ -55,7 +55,7 @@ void check_model_gradients(LossKind loss_kind) {
   for (float& value : bias) value = static_cast<float>(0.3 * random.normal());
   model.parameters().set_values("no_click_bias", bias);
 
-  const SlateBatch batch = random_batch(random);
+  const SequenceBatch batch = random_batch(random);
   const int K = loss_kind == LossKind::kSampledSoftmax ? 3 : 0;
   const std::vector<int32_t> negatives = draw_negatives(batch, K, 10, 3);
   const ModelBatch model_batch = build_model_batch(batch, {false, K}, &negatives);
@@ -128,8 +128,8 @@ TEST(GruSlateModelGradients, BatchShapeChangeWithTheSameStepCount) {
   GruSlateModelConfig config;
   config.dim = 3;
   config.hidden = 4;
-  SlateBatch long_users = random_batch(random);  // B = 2, T = 4
-  SlateBatch short_users = long_users;           // the same arrays read as B = 4, T = 2
+  SequenceBatch long_users = random_batch(random);  // B = 2, T = 4
+  SequenceBatch short_users = long_users;           // the same arrays read as B = 4, T = 2
   short_users.batch_users = short_users.valid_users = 4;
   short_users.max_steps = 2;
   short_users.user_row = {0, 1, 2, 3};

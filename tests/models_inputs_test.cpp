@@ -21,8 +21,8 @@ TEST(UniqueIds, SortsDeduplicatesAndRemaps) {
 }
 
 // shapes: B = 2 (user 1 is padding), T = 3, S = 4.
-SlateBatch small_batch() {
-  SlateBatch batch;
+SequenceBatch small_batch() {
+  SequenceBatch batch;
   batch.batch_users = 2;
   batch.valid_users = 1;
   batch.max_steps = 3;
@@ -31,7 +31,7 @@ SlateBatch small_batch() {
   batch.split = {0, 0};
   batch.slate = {1, 4, 5, 2, 1, 4, 0, 0, 1, 6, 2, 0,  // user 0
                  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-  batch.click = {5, 7, 1, 0, 0, 0};  // step 1: the clicked 7 is not at slate[0] (anomaly)
+  batch.item = {5, 7, 1, 0, 0, 0};  // step 1: the clicked 7 is not at slate[0] (anomaly)
   batch.click_idx = {2, 0, 0, 0, 0, 0};
   batch.slate_length = {4, 2, 3, 0, 0, 0};
   batch.interaction_type = {1, 2, 1, 0, 0, 0};
@@ -42,7 +42,7 @@ SlateBatch small_batch() {
 }
 
 TEST(BuildModelBatch, SlateTargetsAdvanceAndRows) {
-  const SlateBatch batch = small_batch();
+  const SequenceBatch batch = small_batch();
   const ModelBatch model_batch = build_model_batch(batch, {});
   EXPECT_EQ(model_batch.unique_ids, (std::vector<int64_t>{4, 5, 6, 7}));
   EXPECT_EQ(model_batch.target, (std::vector<int32_t>{2, -1, 0, -1, -1, -1}));
@@ -67,7 +67,7 @@ TEST(BuildModelBatch, EveryStepAdvanceFeedsTheNoClickId) {
 }
 
 TEST(BuildModelBatch, HeldOutPhaseReplaysHistoryWithoutItsSlates) {
-  SlateBatch batch = small_batch();
+  SequenceBatch batch = small_batch();
   batch.step_mask = {0, 0, 1, 0, 0, 0};  // only step 2 is evaluated
   const ModelBatch model_batch = build_model_batch(batch, {});
   EXPECT_EQ(model_batch.advance, (std::vector<uint8_t>{1, 1, 0, 0, 0, 0}));
@@ -77,7 +77,7 @@ TEST(BuildModelBatch, HeldOutPhaseReplaysHistoryWithoutItsSlates) {
 }
 
 TEST(BuildModelBatch, SampledSoftmaxPositivesAndNegatives) {
-  const SlateBatch batch = small_batch();
+  const SequenceBatch batch = small_batch();
   const int K = 2;
   const std::vector<int32_t> negatives = draw_negatives(batch, K, 10, 99);
   const ModelBatch model_batch = build_model_batch(batch, {false, K}, &negatives);
@@ -97,7 +97,7 @@ TEST(BuildModelBatch, SampledSoftmaxPositivesAndNegatives) {
 }
 
 TEST(DrawNegatives, UniformItemsThatDependOnTheUserNotThePosition) {
-  SlateBatch batch = small_batch();
+  SequenceBatch batch = small_batch();
   const std::vector<int32_t> first = draw_negatives(batch, 4, 50, 7);
   ASSERT_EQ(first.size(), 2u * 3 * 4);
   for (size_t i = 0; i < 12; ++i) {

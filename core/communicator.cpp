@@ -1,4 +1,4 @@
-#include "dist/communicator.hpp"
+#include "core/communicator.hpp"
 
 #include "core/error.hpp"
 

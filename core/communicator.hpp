@@ -1,4 +1,4 @@
-// The collectives every part of training uses, behind one interface with two backends:
+// The collectives every part of training uses, behind one interface with two backends in dist/:
 // MpiCommunicator (host buffers) and NcclCommunicator (device buffers, CUDA builds).
 // All calls are collective: every rank calls them in the same order with matching counts.
 #pragma once
