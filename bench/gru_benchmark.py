@@ -103,7 +103,7 @@ def run_slatetrain(args, bin_dir, converted, settings, ranks, threads):
         "run.device": "cpu", "run.threads": threads,
         "model.kind": "gru", "model.dim": settings["dim"],
         "model.interaction_type_embedding": "true", "model.update_every_step": "false",
-        "model.init_scale": settings["init_scale"], "loss.kind": "slate",
+        "model.init_scale": settings["init_scale"], "objective.kind": "slate",
         "optimizer.dense.kind": "adamw",
         "optimizer.dense.learning_rate": settings["dense_learning_rate"],
         "optimizer.dense.weight_decay": 0.0, "optimizer.embedding.kind": "adam",

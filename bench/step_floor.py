@@ -67,10 +67,10 @@ def apply_config(args, path):
         args.dim = int(keys["model.dim"])  # the trainer sets hidden = dim
     if "schedule.batch_users" in keys:
         args.batch_users = int(keys["schedule.batch_users"])
-    if "loss.kind" in keys:
-        args.loss = keys["loss.kind"]
-    if "loss.negatives" in keys:
-        args.negatives = int(keys["loss.negatives"])
+    if "objective.kind" in keys:
+        args.loss = keys["objective.kind"]
+    if "objective.negatives" in keys:
+        args.negatives = int(keys["objective.negatives"])
     if "model.interaction_type_embedding" in keys:
         args.type_embedding = keys["model.interaction_type_embedding"].lower() == "true"
     if "model.update_every_step" in keys and keys["model.update_every_step"].lower() == "true":

@@ -55,6 +55,12 @@ std::string Manifest::items_path(const std::string& directory) const {
   return directory + "/" + items_file.file;
 }
 
+int64_t Manifest::interaction_type_count() const {
+  const auto found = ind2val.find("interaction_type");
+  if (found == ind2val.end() || !found->is_object() || found->empty()) return 1;
+  return static_cast<int64_t>(found->size());
+}
+
 json Manifest::to_json() const {
   json out;
   out["schema_version"] = schema_version;

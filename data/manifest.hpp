@@ -94,6 +94,10 @@ struct Manifest {
   // Writes the manifest (pretty-printed) to `path`.
   void save(const std::string& path) const;
 
+  // The number of interaction types (ind2val's "interaction_type" map; 1 when it has none):
+  // steps hold types 0 .. count-1.
+  int64_t interaction_type_count() const;
+
   std::string shard_path(const std::string& directory, size_t index) const;
   std::string items_path(const std::string& directory) const;
 };

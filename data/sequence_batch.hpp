@@ -41,8 +41,13 @@ struct SequenceBatch {
   std::vector<int32_t> slate;         // [B,T,S] item ids shown, position 0 the no-click option
   std::vector<uint8_t> click_idx;     // [B,T] the chosen slate position, 0 for no click
   std::vector<uint8_t> slate_length;  // [B,T] the slate's length as stored (may exceed S)
-  int64_t masked_steps = 0;           // steps with step_mask 1
-  int64_t real_steps = 0;             // steps with item != pad (the interactions decoded)
+  // Items of each user's events before the window (evaluation phases, when the window does not
+  // start at the user's first event): user b's are earlier_items[earlier_offsets[b] ..
+  // earlier_offsets[b+1]). Empty vectors: nothing earlier for any user.
+  std::vector<int64_t> earlier_offsets;  // [B+1]
+  std::vector<int32_t> earlier_items;
+  int64_t masked_steps = 0;  // steps with step_mask 1
+  int64_t real_steps = 0;    // steps with item != pad (the interactions decoded)
 
   bool has_slates() const { return slate_slots > 0; }
   // Index of (user b, step t) in the [B,T] arrays and of its first slot in `slate`.

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "data/sequence_batch.hpp"
-#include "models/model_inputs.hpp"
+#include "models/model_batch.hpp"
 
 namespace slatetrain {
 

@@ -7,10 +7,9 @@
 
 #include "core/error.hpp"
 #include "core/progress.hpp"
-#include "data/finn_format.hpp"
 #include "data/slate_loader.hpp"
 #include "dist/topk_merge.hpp"
-#include "models/model_inputs.hpp"
+#include "models/model_batch.hpp"
 #include "models/ranking_metrics.hpp"
 
 namespace slatetrain {
@@ -66,24 +65,36 @@ Evaluator::Evaluator(Communicator& host, Communicator& device_communicator, Back
 
 std::vector<Evaluator::RankedUser> Evaluator::users_to_rank(const SequenceBatch& batch,
                                                             std::vector<int64_t>& rows) const {
+  const IdConventions& ids = options_.ids;
+  const bool has_earlier = !batch.earlier_offsets.empty();
   std::vector<RankedUser> users;
   rows.clear();
   for (int64_t b = 0; b < batch.valid_users; ++b) {
     RankedUser user;
+    int first_evaluated = -1;
     for (int t = 0; t < batch.max_steps; ++t) {
       const int64_t i = batch.step_index(b, t);
-      const int64_t click = batch.item[static_cast<size_t>(i)];
-      if (click < finn::kFirstItemId) continue;
-      if (t < options_.t_testsplit) {
-        user.excluded.push_back(click);
-      } else if (batch.step_mask[static_cast<size_t>(i)]) {
-        user.later_clicks.push_back(click);
-      }
+      if (!batch.step_mask[static_cast<size_t>(i)]) continue;
+      if (first_evaluated < 0) first_evaluated = t;
+      const int64_t item = batch.item[static_cast<size_t>(i)];
+      if (ids.is_item(item)) user.targets.push_back(item);
     }
-    if (user.later_clicks.empty()) continue;  // nothing to find: not ranked, not counted
-    std::sort(user.excluded.begin(), user.excluded.end());
-    user.excluded.erase(std::unique(user.excluded.begin(), user.excluded.end()),
-                        user.excluded.end());
+    if (user.targets.empty()) continue;  // nothing to find: not ranked, not counted
+    user.steps_seen = first_evaluated;
+    if (options_.exclude_seen) {
+      for (int t = 0; t < first_evaluated; ++t) {
+        const int64_t item = batch.item[static_cast<size_t>(batch.step_index(b, t))];
+        if (ids.is_item(item)) user.excluded.push_back(item);
+      }
+      if (has_earlier) {
+        for (int64_t e = batch.earlier_offsets[b]; e < batch.earlier_offsets[b + 1]; ++e) {
+          user.excluded.push_back(batch.earlier_items[static_cast<size_t>(e)]);
+        }
+      }
+      std::sort(user.excluded.begin(), user.excluded.end());
+      user.excluded.erase(std::unique(user.excluded.begin(), user.excluded.end()),
+                          user.excluded.end());
+    }
     users.push_back(std::move(user));
     rows.push_back(b);
   }
@@ -123,7 +134,7 @@ std::vector<int64_t> Evaluator::rank_catalogue(const std::vector<float>& user_ve
   // This rank's exclusions as local rows: the user's clicked items it owns, and ids 0-2.
   std::vector<int64_t> always_excluded;
   for (int64_t row = 0; row < embedding_.local_rows(); ++row) {
-    if (embedding_.item_of_local_row(row) >= finn::kFirstItemId) break;
+    if (options_.ids.is_item(embedding_.item_of_local_row(row))) break;
     always_excluded.push_back(row);
   }
   std::vector<std::vector<int64_t>> excluded_rows(static_cast<size_t>(total), always_excluded);
@@ -206,37 +217,47 @@ std::vector<int64_t> Evaluator::rank_catalogue(const std::vector<float>& user_ve
   return mine;
 }
 
-MetricMap Evaluator::evaluate_model(GruSlateModel& model, LoaderPhase phase) {
+MetricMap Evaluator::evaluate_model(RecommenderModel& model, LoaderPhase phase) {
   SlateLoader loader(loader_options(phase), &host_);
   loader.start_epoch(0);
 
   const int k = options_.ks.back();
   const int64_t dim = embedding_.dim();
-  RankingMetrics metrics(options_.ks, embedding_.num_items());
-  double loglik_sum = 0;
-  int64_t loglik_steps = 0, evaluated_users = 0;
-  ModelBatchOptions batch_options;
-  batch_options.update_every_step = options_.update_every_step;
+  RankingMetrics metrics(options_.ks, embedding_.num_items(), options_.ids.first_item);
+  UserModel& user_model = model.user_model();
+  Objective& objective = model.objective();
+  const std::string likelihood_name = objective.held_out_likelihood_name();
+  double likelihood_sum = 0;
+  int64_t likelihood_steps = 0, evaluated_users = 0;
   Progress progress(std::string("evaluate ") + loader_phase_name(phase), loader.batches_per_epoch(),
                     "batches");
   progress.set_enabled(host_.rank() == 0);
   SequenceBatch batch;
   int64_t batches = 0;
   while (loader.next(batch)) {
-    const ModelBatch model_batch = build_model_batch(batch, batch_options);
-    const ModelInputs inputs = model_batch.inputs();
+    // The objective's loss on the held-out steps (no draws: step seed 0), when it is a
+    // log-likelihood; the user vectors for the ranking either way.
+    const ModelBatch model_batch = build_model_batch(
+        batch, model.input_options(), likelihood_name.empty() ? nullptr : &objective, 0);
+    const SequenceInputs inputs = model_batch.sequence_inputs();
     Tensor rows;
     embedding_.lookup_unique(model_batch.unique_ids, rows);
-    loglik_sum -= model.slate_loss(inputs, rows.data<float>());
-    loglik_steps += model_batch.slate_loss_steps;
+    if (!likelihood_name.empty()) {
+      const float* user = user_model.encode(inputs, rows.data<float>(), EncodeContext{});
+      likelihood_sum -=
+          objective.forward(*model_batch.objective, user, rows.data<float>(), inputs.num_rows);
+      likelihood_steps += model_batch.loss_steps();
+    }
 
     std::vector<int64_t> batch_rows;
     const auto users = users_to_rank(batch, batch_rows);
     std::vector<float> vectors(users.size() * static_cast<size_t>(dim));
     if (batch.batch_users > 0) {
+      std::vector<int32_t> steps_seen(static_cast<size_t>(batch.batch_users), 0);
+      for (size_t u = 0; u < users.size(); ++u) steps_seen[batch_rows[u]] = users[u].steps_seen;
       Tensor user_device(backend_, {batch.batch_users, dim}, DType::kFloat32);
-      model.user_vectors(user_device.data<float>(), inputs, rows.data<float>(),
-                         options_.t_testsplit);
+      user_model.user_vectors_after(user_device.data<float>(), inputs, rows.data<float>(),
+                                    steps_seen.data());
       const auto all = user_device.to_host<float>();
       for (size_t u = 0; u < users.size(); ++u) {
         std::copy_n(all.begin() + batch_rows[u] * dim, dim, vectors.begin() + u * dim);
@@ -244,7 +265,7 @@ MetricMap Evaluator::evaluate_model(GruSlateModel& model, LoaderPhase phase) {
     }
     const auto top = rank_catalogue(vectors, users, k);
     for (size_t u = 0; u < users.size(); ++u) {
-      metrics.add_user(top.data() + u * k, k, users[u].later_clicks);
+      metrics.add_user(top.data() + u * k, k, users[u].targets);
     }
     progress.update(++batches);
     evaluated_users += host_.allreduce_value<int64_t>(static_cast<int64_t>(users.size()));
@@ -252,10 +273,12 @@ MetricMap Evaluator::evaluate_model(GruSlateModel& model, LoaderPhase phase) {
   }
   progress.finish();
   MetricMap results = finish_metrics(host_, metrics);
-  double totals[2] = {loglik_sum, static_cast<double>(loglik_steps)};
-  host_.allreduce(totals, 2, ElementType::kFloat64, ReduceOp::kSum);
-  results["loglik"] = totals[1] > 0 ? totals[0] / totals[1] : 0.0;
-  results["steps"] = totals[1];
+  if (!likelihood_name.empty()) {
+    double totals[2] = {likelihood_sum, static_cast<double>(likelihood_steps)};
+    host_.allreduce(totals, 2, ElementType::kFloat64, ReduceOp::kSum);
+    results[likelihood_name] = totals[1] > 0 ? totals[0] / totals[1] : 0.0;
+    results["steps"] = totals[1];
+  }
   return results;
 }
 
@@ -267,7 +290,7 @@ std::vector<int64_t> Evaluator::count_training_clicks() {
   while (loader.next(batch)) {
     for (size_t i = 0; i < batch.item.size(); ++i) {
       const int64_t click = batch.item[i];
-      if (batch.step_mask[i] && click >= finn::kFirstItemId) ++counts[static_cast<size_t>(click)];
+      if (batch.step_mask[i] && options_.ids.is_item(click)) ++counts[static_cast<size_t>(click)];
     }
   }
   host_.allreduce(counts.data(), counts.size(), ElementType::kInt64, ReduceOp::kSum);
@@ -277,23 +300,19 @@ std::vector<int64_t> Evaluator::count_training_clicks() {
 MetricMap Evaluator::evaluate_popularity(const std::vector<int64_t>& click_counts,
                                          LoaderPhase phase) {
   const int k = options_.ks.back();
-  // The most clicked items (ties to the lower id), enough to fill k after any exclusions.
+  // Every item, most clicked first (ties to the lower id): a user's top k is the first k of
+  // them that are not excluded for that user.
   std::vector<int64_t> ranking;
-  for (int64_t item = finn::kFirstItemId; item < static_cast<int64_t>(click_counts.size());
+  for (int64_t item = options_.ids.first_item; item < static_cast<int64_t>(click_counts.size());
        ++item) {
     ranking.push_back(item);
   }
-  const size_t keep = std::min(ranking.size(), static_cast<size_t>(k + finn::kMaxSteps));
-  std::partial_sort(ranking.begin(), ranking.begin() + static_cast<std::ptrdiff_t>(keep),
-                    ranking.end(), [&](int64_t a, int64_t b) {
-                      return click_counts[a] != click_counts[b] ? click_counts[a] > click_counts[b]
-                                                                : a < b;
-                    });
-  ranking.resize(keep);
+  std::stable_sort(ranking.begin(), ranking.end(),
+                   [&](int64_t a, int64_t b) { return click_counts[a] > click_counts[b]; });
 
   SlateLoader loader(loader_options(phase), &host_);
   loader.start_epoch(0);
-  RankingMetrics metrics(options_.ks, embedding_.num_items());
+  RankingMetrics metrics(options_.ks, embedding_.num_items(), options_.ids.first_item);
   SequenceBatch batch;
   std::vector<int64_t> top;
   int64_t evaluated_users = 0;
@@ -308,7 +327,7 @@ MetricMap Evaluator::evaluate_popularity(const std::vector<int64_t>& click_count
           top.push_back(item);
         }
       }
-      metrics.add_user(top.data(), static_cast<int64_t>(top.size()), user.later_clicks);
+      metrics.add_user(top.data(), static_cast<int64_t>(top.size()), user.targets);
     }
     evaluated_users += host_.allreduce_value<int64_t>(static_cast<int64_t>(users.size()));
     if (options_.max_users > 0 && evaluated_users >= options_.max_users) break;

@@ -1,10 +1,13 @@
-// Full-catalogue evaluation under the FINN protocol (DESIGN.md section 5), distributed as
-// DESIGN.md section 6 says: every rank takes its share of the split's users, computes their
-// user vector after the first t_testsplit steps, the user vectors are shared, each rank scores
-// them against its own rows of the item table (in chunks, items the user already clicked and
-// ids 0-2 excluded), keeps a local top k, and the candidates are merged (dist/topk_merge).
-// Nothing gathers the table. The held-out slate log-likelihood comes from the same batches.
-// The popularity baseline (training clicks counted over all ranks) is ranked the same way.
+// Full-catalogue evaluation (docs/METRICS.md), distributed (docs/ARCHITECTURE.md): every rank
+// takes its share of the split's users; a user's evaluated steps are the batch's step_mask
+// steps (which ones is the dataset's protocol, applied by the loader); the user vector after
+// the steps before the first evaluated one ranks the whole catalogue for the items of the
+// evaluated steps (the targets). The user vectors are shared, each rank scores them against
+// its own rows of the item table (in chunks; the user's earlier items and the ids below the
+// first item excluded), keeps a local top k, and the candidates are merged (dist/topk_merge).
+// Nothing gathers the table. An objective whose loss is a held-out log-likelihood reports it
+// from the same batches. The popularity baseline (training clicks counted over all ranks) is
+// ranked the same way. Nothing here knows a model, an objective or a dataset by name.
 #pragma once
 
 #include <cstdint>
@@ -13,11 +16,12 @@
 #include <vector>
 
 #include "core/backend.hpp"
+#include "core/communicator.hpp"
+#include "data/id_conventions.hpp"
 #include "data/sequence_batch.hpp"
 #include "data/slate_loader.hpp"
-#include "core/communicator.hpp"
 #include "dist/sharded_embedding.hpp"
-#include "models/gru_slate_model.hpp"
+#include "models/recommender_model.hpp"
 
 namespace slatetrain {
 
@@ -26,8 +30,8 @@ struct EvaluationOptions {
   std::vector<int> ks{10, 20};  // cut-offs
   int64_t batch_users = 512;    // per rank
   int64_t max_users = 0;        // stop after this many evaluated users over all ranks (0: all)
-  int t_testsplit = 5;
-  bool update_every_step = false;
+  IdConventions ids;            // the dataset's (manifest)
+  bool exclude_seen = true;     // leave the user's earlier items out of the ranking
   int prefetch_batches = 4;
   int64_t score_budget_floats = int64_t{1} << 25;  // scores buffer size per item chunk
 };
@@ -42,8 +46,9 @@ class Evaluator {
             ShardedEmbedding& embedding, EvaluationOptions options);
 
   // The model's metrics on the phase's users (kValid or kTest): every ranking metric at every
-  // cut-off, "loglik" (mean held-out slate log-likelihood per step), "users", "steps".
-  MetricMap evaluate_model(GruSlateModel& model, LoaderPhase phase);
+  // cut-off, "users"; and, when the objective's loss is a log-likelihood, its mean per held-out
+  // step under the objective's name (e.g. "loglik") and "steps".
+  MetricMap evaluate_model(RecommenderModel& model, LoaderPhase phase);
 
   // Counts training clicks (steps in the training phase with an item clicked) over all ranks.
   // Collective. Returns counts per item id [num_items].
@@ -53,14 +58,17 @@ class Evaluator {
 
  private:
   LoaderOptions loader_options(LoaderPhase phase) const;
-  // A user to rank: exclusions (items clicked in the first t_testsplit steps) and targets
-  // (items clicked later, one entry per click).
+  // A user to rank: the steps seen before the first evaluated step, the exclusions (items of
+  // those steps and of the user's events before the window) and the targets (the items of the
+  // evaluated steps, one entry per event).
   struct RankedUser {
+    int32_t steps_seen = 0;
     std::vector<int64_t> excluded;
-    std::vector<int64_t> later_clicks;
+    std::vector<int64_t> targets;
   };
   // Users of one batch with something to find, and their row in the batch.
-  std::vector<RankedUser> users_to_rank(const SequenceBatch& batch, std::vector<int64_t>& rows) const;
+  std::vector<RankedUser> users_to_rank(const SequenceBatch& batch,
+                                        std::vector<int64_t>& rows) const;
   // Collective: the global top k for this rank's users (user vectors [n, D], host).
   std::vector<int64_t> rank_catalogue(const std::vector<float>& user_vectors,
                                       const std::vector<RankedUser>& users, int k);

@@ -151,24 +151,33 @@ std::vector<KeySpec> declared_keys() {
       "CPU threads per rank (0: cores divided by the ranks on the node)"));
   keys.push_back(string_key(
       "model.kind", [](C& c) -> std::string& { return c.model.kind; }, {"gru"},
-      "user model: gru (Eide et al. 2022)"));
+      "user model: gru (Eide et al. 2022; docs/MODELS.md)"));
   keys.push_back(int_key<int>(
-      "model.dim", [](C& c) -> int& { return c.model.dim; }, 1, "item vector and GRU state size"));
+      "model.dim", [](C& c) -> int& { return c.model.dim; }, 1,
+      "item and user vector size (the GRU state too, unless model.hidden)"));
+  keys.push_back(int_key<int>(
+      "model.hidden", [](C& c) -> int& { return c.model.hidden; }, 0,
+      "gru: state size (0: model.dim)"));
   keys.push_back(bool_key(
       "model.interaction_type_embedding",
       [](C& c) -> bool& { return c.model.interaction_type_embedding; },
-      "add an embedding of the step's interaction type (search/rec) to the GRU input"));
+      "add an embedding of the step's interaction type (search/rec) to the input"));
   keys.push_back(bool_key(
       "model.update_every_step", [](C& c) -> bool& { return c.model.update_every_step; },
-      "advance the GRU on every real step instead of on clicks only"));
+      "every real step is an input event (a no-click too), not clicks only"));
   keys.push_back(double_key(
       "model.init_scale", [](C& c) -> double& { return c.model.init_scale; }, 0,
       "standard deviation of the initial item vectors"));
-  keys.push_back(string_key(
-      "loss.kind", [](C& c) -> std::string& { return c.loss.kind; }, {"slate", "sampled_softmax"},
-      "slate: softmax over the shown slate; sampled_softmax: click against uniform negatives"));
   keys.push_back(int_key<int>(
-      "loss.negatives", [](C& c) -> int& { return c.loss.negatives; }, 1,
+      "model.max_length", [](C& c) -> int& { return c.model.max_length; }, 0,
+      "steps of history the model sees (the loader's window; 0: the dataset's max_steps)"));
+  keys.push_back(string_key(
+      "objective.kind", [](C& c) -> std::string& { return c.objective.kind; },
+      {"slate", "sampled_softmax"},
+      "the loss (docs/MODELS.md): slate: softmax over the shown slate and no-click; "
+      "sampled_softmax: the click against uniform negatives from the catalogue"));
+  keys.push_back(int_key<int>(
+      "objective.negatives", [](C& c) -> int& { return c.objective.negatives; }, 1,
       "negatives per step for sampled_softmax"));
   keys.push_back(string_key(
       "optimizer.dense.kind", [](C& c) -> std::string& { return c.dense_optimizer.kind; },
@@ -354,6 +363,9 @@ void read_tree(const YAML::Node& node, const std::string& path, const std::strin
         RAISE(where_of(source, entry.second) << ": '" << key << "' is a section: give it keys");
       }
       read_tree(entry.second, key, source, keys, config);
+    } else if (key == "loss" || key.compare(0, 5, "loss.") == 0) {
+      RAISE(where_of(source, entry.first) << ": the 'loss' section is now 'objective' "
+                                             "(objective.kind, objective.negatives)");
     } else {
       RAISE(where_of(source, entry.first)
             << ": unknown key '" << key << "'" << suggestion(key, keys));

@@ -21,14 +21,16 @@ struct RunSection {
 };
 
 struct ModelConfig {
-  std::string kind = "gru";  // gru (transformer: later)
-  int dim = 32;              // item vector and GRU state size
+  std::string kind = "gru";  // gru
+  int dim = 32;              // item and user vector size
+  int hidden = 0;            // gru state size; 0: dim
   bool interaction_type_embedding = true;
-  bool update_every_step = false;  // advance the GRU on every real step, not only clicks
+  bool update_every_step = false;  // every real step is an input event, not only clicks
   double init_scale = 0.1;         // standard deviation of the initial item vectors
+  int max_length = 0;              // the loader's window; 0: the dataset's max_steps
 };
 
-struct LossConfig {
+struct ObjectiveConfig {
   std::string kind = "slate";  // slate | sampled_softmax
   int negatives = 64;          // sampled_softmax: uniform negatives per step
 };
@@ -90,7 +92,7 @@ struct RunConfig {
   DataConfig data;
   RunSection run;
   ModelConfig model;
-  LossConfig loss;
+  ObjectiveConfig objective;
   DenseOptimizerConfig dense_optimizer;
   EmbeddingOptimizerConfig embedding_optimizer;
   ScheduleConfig schedule;

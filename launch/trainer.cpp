@@ -17,7 +17,6 @@
 #include "launch/step_phases.hpp"
 #include "launch/stop_signal.hpp"
 #include "models/gradient_clipping.hpp"
-#include "models/model_inputs.hpp"
 
 namespace slatetrain {
 
@@ -26,7 +25,8 @@ namespace {
 // Streams of the run's seed, so that each use draws independently.
 constexpr uint64_t kItemStream = 0x6974656d73;      // "items"
 constexpr uint64_t kModelStream = 0x6d6f64656c;     // "model"
-constexpr uint64_t kNegativeStream = 0x6e6567;      // "neg"
+constexpr uint64_t kNegativeStream = 0x6e6567;      // "neg": the objective's draws
+constexpr uint64_t kDropoutStream = 0x64726f70;     // "drop"
 constexpr uint64_t kLoaderStream = 0x6c6f61646572;  // "loader"
 
 double now_seconds() {
@@ -64,6 +64,37 @@ nlohmann::json phase_milliseconds(const StepPhaseSeconds& totals, const StepPhas
   return out;
 }
 
+UserModelSpec user_model_spec(const RunConfig& config) {
+  UserModelSpec spec;
+  spec.kind = config.model.kind;
+  spec.dim = config.model.dim;
+  spec.hidden = config.model.hidden;
+  spec.interaction_type_embedding = config.model.interaction_type_embedding;
+  spec.input_every_step = config.model.update_every_step;
+  spec.max_length = config.model.max_length;
+  return spec;
+}
+
+ObjectiveSpec objective_spec(const RunConfig& config) {
+  ObjectiveSpec spec;
+  spec.kind = config.objective.kind;
+  spec.negatives = config.objective.negatives;
+  return spec;
+}
+
+DatasetFacts dataset_facts(const Manifest& manifest, const RunConfig& config) {
+  DatasetFacts facts;
+  facts.ids = manifest.ids;
+  facts.num_items = manifest.num_items;
+  facts.slate_slots = manifest.slate_slots;
+  facts.slate_lengths = std::max<int64_t>(
+      manifest.slate_slots + 2, static_cast<int64_t>(manifest.slate_length_histogram.size()));
+  facts.max_steps = manifest.max_steps;
+  facts.interaction_types = manifest.interaction_type_count();
+  facts.name = config.data.path;
+  return facts;
+}
+
 // Host copy of a device buffer of floats.
 std::vector<float> download(Backend& backend, const float* data, int64_t count) {
   std::vector<float> host(static_cast<size_t>(count));
@@ -81,7 +112,6 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
       backend_(backend),
       manifest_(Manifest::load(config.data.path)),
       checkpoints_(config.run.dir, config.checkpoint.keep) {
-  loss_kind_ = config_.loss.kind == "slate" ? LossKind::kSlate : LossKind::kSampledSoftmax;
   const uint64_t seed = config_.run.seed;
 
   ShardedEmbeddingOptions table;
@@ -98,12 +128,9 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
   table.optimizer.initial_accumulator = static_cast<float>(row_optimizer.initial_accumulator);
   embedding_ = std::make_unique<ShardedEmbedding>(device_communicator_, host_, backend_, table);
 
-  GruSlateModelConfig model;
-  model.dim = config_.model.dim;
-  model.hidden = config_.model.dim;
-  model.interaction_type_embedding = config_.model.interaction_type_embedding;
-  model.loss = loss_kind_;
-  model_ = std::make_unique<GruSlateModel>(backend_, model);
+  model_ = std::make_unique<RecommenderModel>(backend_, user_model_spec(config_),
+                                              objective_spec(config_),
+                                              dataset_facts(manifest_, config_));
   model_->initialize(hash_mix(seed, kModelStream));
 
   AdamOptions adam;
@@ -140,8 +167,7 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
   evaluation.ks = config_.evaluation.k;
   evaluation.batch_users = config_.evaluation.batch_users;
   evaluation.max_users = config_.evaluation.max_users;
-  evaluation.t_testsplit = manifest_.split.t_testsplit;
-  evaluation.update_every_step = config_.model.update_every_step;
+  evaluation.ids = manifest_.ids;
   evaluation.prefetch_batches = config_.loader.prefetch_batches;
   evaluator_ =
       std::make_unique<Evaluator>(host_, device_communicator_, backend_, *embedding_, evaluation);
@@ -176,32 +202,32 @@ bool Trainer::stop_requested() {
 }
 
 ModelBatch Trainer::prepare_batch(const SequenceBatch& batch, int64_t step) const {
-  ModelBatchOptions options;
-  options.update_every_step = config_.model.update_every_step;
-  std::vector<int32_t> negatives;
-  if (loss_kind_ == LossKind::kSampledSoftmax) {
-    options.negatives = config_.loss.negatives;
-    negatives = draw_negatives(batch, options.negatives, manifest_.num_items,
-                               hash_mix(config_.run.seed, kNegativeStream, step));
-  }
-  return build_model_batch(batch, options, negatives.empty() ? nullptr : &negatives);
+  return build_model_batch(batch, model_->input_options(), &model_->objective(),
+                           hash_mix(config_.run.seed, kNegativeStream, step));
 }
 
 Trainer::StepResult Trainer::train_step(const PreparedBatch& prepared, StepPhaseClock& clock) {
   const SequenceBatch& batch = prepared.batch;
   const ModelBatch& model_batch = prepared.model_batch;
-  const ModelInputs inputs = model_batch.inputs();
+  const SequenceInputs inputs = model_batch.sequence_inputs();
 
   Tensor rows;
   const RowExchange exchange = embedding_->lookup_unique(model_batch.unique_ids, rows);
   clock.end(StepPhase::kLookup);
   auto& parameters = model_->parameters();
+  UserModel& user_model = model_->user_model();
+  Objective& objective = model_->objective();
   parameters.zero_gradients();
-  const double loss_sum = model_->forward(inputs, rows.data<float>());
+  EncodeContext context;
+  context.training = true;
+  context.dropout_seed = hash_mix(config_.run.seed, kDropoutStream, step_);
+  const float* user = user_model.encode(inputs, rows.data<float>(), context);
+  const double loss_sum =
+      objective.forward(*model_batch.objective, user, rows.data<float>(), inputs.num_rows);
 
   // The loss is normalised by the global count of loss steps, so W ranks with batch B make
   // the update one rank makes with batch W*B.
-  double totals[3] = {loss_sum, static_cast<double>(model_batch.loss_steps(loss_kind_)),
+  double totals[3] = {loss_sum, static_cast<double>(model_batch.loss_steps()),
                       static_cast<double>(batch.real_steps)};
   host_.allreduce(totals, 3, ElementType::kFloat64, ReduceOp::kSum);
   StepResult result;
@@ -211,11 +237,13 @@ Trainer::StepResult Trainer::train_step(const PreparedBatch& prepared, StepPhase
   result.rows = static_cast<int64_t>(model_batch.unique_ids.size());
   clock.end(StepPhase::kForward);
 
-  Tensor drows(backend_,
-               rows.shape().empty() ? std::vector<int64_t>{0, config_.model.dim} : rows.shape(),
-               DType::kFloat32);
+  const int64_t dim = config_.model.dim;
+  Tensor drows(backend_, {inputs.num_rows, dim}, DType::kFloat32);
+  drows.zero();
+  Tensor duser(backend_, {inputs.steps(), dim}, DType::kFloat32);
   const float scale = result.loss_steps > 0 ? 1.0f / static_cast<float>(totals[1]) : 0.0f;
-  model_->backward(drows.data<float>(), scale);
+  objective.backward(duser.data<float>(), drows.data<float>(), scale);
+  user_model.backward(drows.data<float>(), duser.data<float>());
   clock.end(StepPhase::kBackward);
   gradient_buckets_->allreduce_sum();
   clip_gradient_norm(backend_, {{parameters.gradients(), parameters.size()}},
@@ -268,7 +296,7 @@ int Trainer::run() {
       [this](const SequenceBatch& batch, int64_t step) { return prepare_batch(batch, step); });
   StepPhaseClock clock(backend_, config_.logging.phase_timing);
   StepPhaseSeconds phases_at_last_log{};  // the clock's totals at the last metrics line
-  SequenceBatch spare;                       // the loader's next buffers
+  SequenceBatch spare;                    // the loader's next buffers
   while (step_ < total_steps_ && !stopped_by_signal && !stopped_early) {
     loader_->start_epoch(epoch_, batches_into_epoch_);
     preparer.discard();

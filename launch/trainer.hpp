@@ -1,25 +1,27 @@
-// The training run behind `slatetrain CONFIG`: the sharded item table, the replicated GRU
-// slate model, the per-rank loader, the step (lookup → forward → backward → allreduce →
-// updates), validation, early stopping, checkpoints, the final test evaluation beside the
-// popularity baseline, and the summary line. One Trainer per rank; every public call is
-// collective.
+// The training run behind `slatetrain CONFIG`: the sharded item table, the replicated model
+// (a user model and an objective, made by the factories from the configuration: nothing here
+// knows either by name), the per-rank loader, the step (lookup -> encode -> objective ->
+// backward -> allreduce -> updates), validation, early stopping, checkpoints, the final test
+// evaluation beside the popularity baseline, and the summary line. One Trainer per rank;
+// every public call is collective.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "core/backend.hpp"
+#include "core/communicator.hpp"
 #include "data/manifest.hpp"
 #include "dist/checkpoint_directory.hpp"
-#include "core/communicator.hpp"
 #include "dist/gradient_buckets.hpp"
 #include "dist/sharded_embedding.hpp"
 #include "launch/evaluator.hpp"
 #include "launch/metrics_log.hpp"
 #include "launch/run_config.hpp"
-#include "models/gru_slate_model.hpp"
 #include "models/learning_rate_schedule.hpp"
+#include "models/model_batch.hpp"
 #include "models/optimizer_adam.hpp"
+#include "models/recommender_model.hpp"
 
 namespace slatetrain {
 
@@ -63,9 +65,8 @@ class Trainer {
   Communicator& device_communicator_;
   Backend& backend_;
   Manifest manifest_;
-  LossKind loss_kind_;
   std::unique_ptr<ShardedEmbedding> embedding_;
-  std::unique_ptr<GruSlateModel> model_;
+  std::unique_ptr<RecommenderModel> model_;
   std::unique_ptr<DenseAdam> dense_optimizer_;
   std::unique_ptr<GradientBuckets> gradient_buckets_;
   LearningRateSchedule dense_schedule_, embedding_schedule_;

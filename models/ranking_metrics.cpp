@@ -5,12 +5,11 @@
 #include <unordered_set>
 
 #include "core/error.hpp"
-#include "data/finn_format.hpp"
 
 namespace slatetrain {
 
-RankingMetrics::RankingMetrics(std::vector<int> ks, int64_t num_items)
-    : ks_(std::move(ks)), num_items_(num_items) {
+RankingMetrics::RankingMetrics(std::vector<int> ks, int64_t num_items, int64_t first_item)
+    : ks_(std::move(ks)), num_items_(num_items), first_item_(first_item) {
   REQUIRE(!ks_.empty(), "ranking metrics need at least one cut-off");
   std::sort(ks_.begin(), ks_.end());
   const size_t n = ks_.size();
@@ -77,8 +76,7 @@ void RankingMetrics::set_sums(const std::vector<double>& sums) {
 std::map<std::string, double> RankingMetrics::results() const {
   std::map<std::string, double> out;
   const double users = std::max<double>(1.0, static_cast<double>(users_));
-  const double recommendable =
-      std::max<double>(1.0, static_cast<double>(num_items_ - finn::kFirstItemId));
+  const double recommendable = std::max<double>(1.0, static_cast<double>(num_items_ - first_item_));
   for (size_t c = 0; c < ks_.size(); ++c) {
     const std::string at = "@" + std::to_string(ks_[c]);
     out["hits" + at] = hits_[c] / users;
@@ -88,7 +86,7 @@ std::map<std::string, double> RankingMetrics::results() const {
     out["recall" + at] = recall_[c] / users;
     const uint8_t* flags = recommended_.data() + c * static_cast<size_t>(num_items_);
     double covered = 0;
-    for (int64_t item = finn::kFirstItemId; item < num_items_; ++item) covered += flags[item];
+    for (int64_t item = first_item_; item < num_items_; ++item) covered += flags[item];
     out["coverage" + at] = covered / recommendable;
   }
   out["users"] = static_cast<double>(users_);

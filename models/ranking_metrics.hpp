@@ -1,8 +1,8 @@
-// Ranking metrics of the FINN protocol (DESIGN.md section 5) for users whose top-k over the
-// catalogue is known: hits@k (the FINN code's figure: the number of the user's later clicks
-// found in the top k, not capped at one), hitrate@k (share of users with at least one hit),
-// NDCG@k and recall@k over the distinct later-clicked items, MRR@k, and catalogue coverage@k.
-// Users without a later real click are not counted (nothing to find).
+// Ranking metrics (docs/METRICS.md) for users whose top-k over the catalogue is known:
+// hits@k (the FINN code's figure: the number of the user's target items found in the top k,
+// not capped at one), hitrate@k (share of users with at least one hit), NDCG@k and recall@k
+// over the distinct targets, MRR@k, and catalogue coverage@k. Users without a target are not
+// counted (nothing to find).
 // Sums are kept so that ranks can add theirs together before the means are taken.
 #pragma once
 
@@ -15,8 +15,8 @@ namespace slatetrain {
 
 class RankingMetrics {
  public:
-  // ks: cut-offs; num_items: catalogue size including ids 0-2 (coverage counts ids >= 3).
-  RankingMetrics(std::vector<int> ks, int64_t num_items);
+  // ks: cut-offs; num_items: the id space's size; coverage counts the ids >= first_item.
+  RankingMetrics(std::vector<int> ks, int64_t num_items, int64_t first_item);
 
   // top_items: the user's ranking, best first, at least max(ks) long (shorter if the catalogue
   // is); later_clicks: the items the user clicked after the cut, one entry per click.
@@ -39,6 +39,7 @@ class RankingMetrics {
  private:
   std::vector<int> ks_;
   int64_t num_items_;
+  int64_t first_item_;
   int64_t users_ = 0;
   // Per cut-off: hits, users with a hit, ndcg, mrr, recall.
   std::vector<double> hits_, hit_users_, ndcg_, mrr_, recall_;

@@ -26,7 +26,7 @@ SequenceBatch batch_of(int64_t users) {
 ModelBatch record(const SequenceBatch& batch, int64_t step) {
   ModelBatch out;
   out.batch_users = static_cast<int>(batch.batch_users);
-  out.slate_loss_steps = step;
+  out.max_steps = static_cast<int>(step);
   return out;
 }
 
@@ -41,7 +41,7 @@ TEST(BatchPreparerTest, ReturnsEachBatchWithItsStepInOrder) {
     EXPECT_EQ(prepared.batch.batch_users, step + 1);  // the loader's batch comes back too
     EXPECT_EQ(prepared.batch.real_steps, 10 * (step + 1));
     EXPECT_EQ(prepared.model_batch.batch_users, step + 1);
-    EXPECT_EQ(prepared.model_batch.slate_loss_steps, step);
+    EXPECT_EQ(prepared.model_batch.max_steps, step);
   }
   EXPECT_GT(preparer.busy_seconds(), 0.0);
 }

@@ -4,8 +4,8 @@ slatetrain_add_test(NAME models_tests
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/layer_linear_embedding_test.cpp
           ${CMAKE_CURRENT_SOURCE_DIR}/layer_gru_test.cpp
           ${CMAKE_CURRENT_SOURCE_DIR}/layer_slate_test.cpp
-          ${CMAKE_CURRENT_SOURCE_DIR}/models_inputs_test.cpp
-          ${CMAKE_CURRENT_SOURCE_DIR}/models_gru_slate_gradient_test.cpp
+          ${CMAKE_CURRENT_SOURCE_DIR}/models_batch_test.cpp
+          ${CMAKE_CURRENT_SOURCE_DIR}/models_gru_gradient_test.cpp
           ${CMAKE_CURRENT_SOURCE_DIR}/models_gru_pytorch_test.cpp
   LIBRARIES slatetrain_models slatetrain_split nlohmann_json::nlohmann_json
   LABELS unit)

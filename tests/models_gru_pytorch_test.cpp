@@ -1,5 +1,6 @@
-// The GRU slate model's loss, held-out loss, user vectors and every gradient against PyTorch
-// (tests/fixtures/make_gru_fixtures.py wrote the reference on the same weights and batch).
+// The GRU user model with the slate and the sampled softmax objectives: loss, held-out slate
+// loss, user vectors and every gradient against PyTorch (tests/fixtures/make_gru_fixtures.py
+// wrote the reference on the same weights and batch).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -16,8 +17,10 @@
 #include "core/cuda_device.hpp"
 #endif
 #include "data/split.hpp"
-#include "models/gru_slate_model.hpp"
-#include "models/model_inputs.hpp"
+#include "models/model_batch.hpp"
+#include "models/recommender_model.hpp"
+#include "models/sampled_softmax_objective.hpp"
+#include "tests/models_run_support.hpp"
 #include "tests/models_test_support.hpp"
 
 namespace slatetrain {
@@ -71,15 +74,31 @@ SequenceBatch fixture_batch(const json& fixture, LoaderPhase phase) {
   return out;
 }
 
-GruSlateModelConfig fixture_config(const json& fixture) {
+// The fixture's model with `objective` ("slate" or "sampled_softmax"), its weights loaded.
+std::unique_ptr<RecommenderModel> fixture_model(Backend& backend, const json& fixture,
+                                                const std::string& objective) {
   const json& config = fixture.at("config");
-  GruSlateModelConfig out;
-  out.dim = config.at("dim").get<int64_t>();
-  out.hidden = config.at("hidden").get<int64_t>();
-  out.interaction_type_embedding = config.at("interaction_type_embedding").get<bool>();
-  out.loss = config.at("loss").get<std::string>() == "slate" ? LossKind::kSlate
-                                                             : LossKind::kSampledSoftmax;
-  return out;
+  UserModelSpec user;
+  user.kind = "gru";
+  user.dim = config.at("dim").get<int64_t>();
+  user.hidden = config.at("hidden").get<int64_t>();
+  user.interaction_type_embedding = config.at("interaction_type_embedding").get<bool>();
+  user.input_every_step = config.at("update_every_step").get<bool>();
+  ObjectiveSpec spec;
+  spec.kind = objective;
+  spec.negatives = config.at("negatives").get<int>();
+  DatasetFacts data;
+  data.num_items = config.at("num_items").get<int64_t>();
+  data.slate_slots = config.at("slate_slots").get<int>();
+  data.slate_lengths =
+      static_cast<int64_t>(fixture.at("weights").at("no_click_bias").at("data").size());
+  data.max_steps = config.at("max_steps").get<int>();
+  data.name = "fixture";
+  auto model = std::make_unique<RecommenderModel>(backend, user, spec, data);
+  for (const ParameterView& view : model->parameters().views()) {
+    model->parameters().set_values(view.name, array<float>(fixture.at("weights").at(view.name)));
+  }
+  return model;
 }
 
 // rows [U, D]: the fixture table's rows of the batch's unique ids (what dist/ would gather).
@@ -110,33 +129,29 @@ void run_fixture(const std::string& name, Device device) {
 
   std::unique_ptr<Backend> backend_owner = make_backend(device);
   Backend& backend = *backend_owner;
-  GruSlateModel model(backend, fixture_config(fixture));
-  for (const auto& [weight, values] : fixture.at("weights").items()) {
-    if (weight != "item_embedding") model.parameters().set_values(weight, array<float>(values));
-  }
+  const std::string objective = sampled ? "sampled_softmax" : "slate";
+  std::unique_ptr<RecommenderModel> model = fixture_model(backend, fixture, objective);
   const std::vector<float> table = array<float>(fixture.at("weights").at("item_embedding"));
 
-  ModelBatchOptions options;
-  options.update_every_step = config.at("update_every_step").get<bool>();
-  std::vector<int32_t> negatives;
-  if (sampled) {
-    options.negatives = config.at("negatives").get<int>();
-    negatives = array<int32_t>(fixture.at("batch").at("negatives"));
-  }
-
-  // Training: loss and every gradient.
+  // Training: loss and every gradient. The sampled softmax's negatives are the fixture's:
+  // they were drawn by draw_uniform_negatives with the fixture's seed.
   const SequenceBatch train = fixture_batch(fixture, LoaderPhase::kTrain);
-  const ModelBatch batch = build_model_batch(train, options, sampled ? &negatives : nullptr);
-  const int64_t loss_steps = sampled ? batch.sampled_loss_steps : batch.slate_loss_steps;
-  ASSERT_EQ(loss_steps, results.at("loss_steps").get<int64_t>());
+  const uint64_t seed = sampled ? config.at("negatives_seed").get<uint64_t>() : 0;
+  if (sampled) {
+    ASSERT_EQ(draw_uniform_negatives(train, config.at("negatives").get<int>(), IdConventions{},
+                                     num_items, seed),
+              array<int32_t>(fixture.at("batch").at("negatives")));
+  }
+  const ModelBatch batch =
+      build_model_batch(train, model->input_options(), &model->objective(), seed);
+  ASSERT_EQ(batch.loss_steps(), results.at("loss_steps").get<int64_t>());
   const std::vector<float> rows = gather_rows(table, batch.unique_ids, D);
   const Tensor device_rows = on_device(backend, rows);
-  const double loss = model.forward(batch.inputs(), device_rows.data<float>());
-  EXPECT_NEAR(loss, results.at("loss_sum").get<double>(), kTolerance);
-
   Tensor device_drows = on_device(backend, std::vector<float>(rows.size(), -7.0f));  // overwritten
-  model.parameters().zero_gradients();
-  model.backward(device_drows.data<float>(), 1.0f / static_cast<float>(loss_steps));
+  const double loss = testing::model_loss_and_gradients(
+      backend, *model, batch, device_rows.data<float>(), device_drows.data<float>(),
+      1.0f / static_cast<float>(batch.loss_steps()));
+  EXPECT_NEAR(loss, results.at("loss_sum").get<double>(), kTolerance);
   const std::vector<float> drows = device_drows.to_host<float>();
   std::vector<double> dtable(static_cast<size_t>(num_items * D), 0.0);
   for (size_t r = 0; r < batch.unique_ids.size(); ++r) {
@@ -145,23 +160,28 @@ void run_fixture(const std::string& name, Device device) {
   const json& grads = fixture.at("grads");
   EXPECT_TRUE(all_near("item_embedding grad", dtable, array<double>(grads.at("item_embedding")),
                        kTolerance));
-  for (const ParameterView& view : model.parameters().views()) {
-    EXPECT_TRUE(all_near(view.name + " grad", model.parameters().get_gradients(view.name),
+  for (const ParameterView& view : model->parameters().views()) {
+    EXPECT_TRUE(all_near(view.name + " grad", model->parameters().get_gradients(view.name),
                          array<double>(grads.at(view.name)), kTolerance));
   }
 
-  // Held-out log-likelihood: the slate loss over the validation user's later steps.
+  // Held-out log-likelihood: the slate loss over the validation user's later steps, of the
+  // same user model with the slate objective (the fixture's no-click bias).
+  std::unique_ptr<RecommenderModel> slate_model = fixture_model(backend, fixture, "slate");
   const SequenceBatch held_out = fixture_batch(fixture, LoaderPhase::kValid);
-  const ModelBatch held_out_batch = build_model_batch(held_out, {options.update_every_step, 0});
-  ASSERT_EQ(held_out_batch.slate_loss_steps, results.at("held_out_steps").get<int64_t>());
+  const ModelBatch held_out_batch =
+      build_model_batch(held_out, slate_model->input_options(), &slate_model->objective(), 0);
+  ASSERT_EQ(held_out_batch.loss_steps(), results.at("held_out_steps").get<int64_t>());
   const Tensor held_out_rows = on_device(backend, gather_rows(table, held_out_batch.unique_ids, D));
-  EXPECT_NEAR(model.slate_loss(held_out_batch.inputs(), held_out_rows.data<float>()),
+  EXPECT_NEAR(testing::model_loss(*slate_model, held_out_batch, held_out_rows.data<float>(), false),
               results.at("held_out_loss_sum").get<double>(), kTolerance);
 
   // The user vectors after t_testsplit steps (evaluation's z).
   Tensor user = on_device(backend, std::vector<float>(train.batch_users * D, -7.0f));
-  model.user_vectors(user.data<float>(), held_out_batch.inputs(), held_out_rows.data<float>(),
-                     config.at("t_testsplit").get<int>());
+  const std::vector<int32_t> steps_seen(static_cast<size_t>(train.batch_users),
+                                        config.at("t_testsplit").get<int>());
+  model->user_model().user_vectors_after(user.data<float>(), held_out_batch.sequence_inputs(),
+                                         held_out_rows.data<float>(), steps_seen.data());
   EXPECT_TRUE(all_near("user vectors", user.to_host<float>(),
                        array<double>(results.at("user_vectors")), kTolerance));
 }

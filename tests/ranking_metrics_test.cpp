@@ -9,7 +9,7 @@ namespace slatetrain {
 namespace {
 
 TEST(RankingMetrics, HandWorkedUsers) {
-  RankingMetrics metrics({1, 3}, 10);
+  RankingMetrics metrics({1, 3}, 10, 3);
   // User A: ranking 5,7,9; later clicks 7,7,4 -> at 3: 2 hits (7 twice), hit, first hit rank 2.
   const int64_t a[] = {5, 7, 9};
   metrics.add_user(a, 3, {7, 7, 4});
@@ -36,7 +36,7 @@ TEST(RankingMetrics, HandWorkedUsers) {
 }
 
 TEST(RankingMetrics, SumsRoundTripForReduction) {
-  RankingMetrics first({2}, 8), second({2}, 8);
+  RankingMetrics first({2}, 8, 3), second({2}, 8, 3);
   const int64_t top[] = {3, 4};
   first.add_user(top, 2, {4});
   second.set_sums(first.sums());

@@ -25,16 +25,17 @@ TEST(RunConfig, ReadsValuesAndKeepsDefaults) {
   EXPECT_EQ(config.model.dim, 48);
   EXPECT_EQ(config.schedule.batch_users, 128);
   EXPECT_EQ(config.evaluation.k, (std::vector<int>{5, 20}));
-  EXPECT_EQ(config.loss.kind, "slate");  // default
+  EXPECT_EQ(config.objective.kind, "slate");  // default
   EXPECT_NE(config.yaml.find("dim: 48"), std::string::npos) << config.yaml;
 }
 
 TEST(RunConfig, OverridesWin) {
-  const auto config = parse_run_config("data:\n  path: a\nmodel:\n  dim: 8\n", "test.yaml",
-                                       {"model.dim=16", "run.seed=7", "loss.kind=sampled_softmax"});
+  const auto config =
+      parse_run_config("data:\n  path: a\nmodel:\n  dim: 8\n", "test.yaml",
+                       {"model.dim=16", "run.seed=7", "objective.kind=sampled_softmax"});
   EXPECT_EQ(config.model.dim, 16);
   EXPECT_EQ(config.run.seed, 7u);
-  EXPECT_EQ(config.loss.kind, "sampled_softmax");
+  EXPECT_EQ(config.objective.kind, "sampled_softmax");
 }
 
 TEST(RunConfig, UnknownKeyNamesKeyLineAndSuggestion) {
@@ -49,7 +50,10 @@ TEST(RunConfig, BadValuesAreErrors) {
             std::string::npos);
   EXPECT_NE(error_of("data:\n  path: a\nmodel:\n  dim: many\n").find("'model.dim'"),
             std::string::npos);
-  EXPECT_NE(error_of("data:\n  path: a\nloss:\n  kind: hinge\n").find("not one of"),
+  EXPECT_NE(error_of("data:\n  path: a\nobjective:\n  kind: hinge\n").find("not one of"),
+            std::string::npos);
+  // The section of earlier versions is named with its new name.
+  EXPECT_NE(error_of("data:\n  path: a\nloss:\n  kind: slate\n").find("now 'objective'"),
             std::string::npos);
   EXPECT_NE(error_of("data:\n  path: a\nevaluation:\n  metric: hitrate@50\n").find("50"),
             std::string::npos);

@@ -137,16 +137,16 @@ def case_equivalence(args, ranks):
     for loss in ("slate", "sampled_softmax"):
         one = os.path.join(args.work, f"equivalence-{ranks}-{loss}-np1")
         many = os.path.join(args.work, f"equivalence-{ranks}-{loss}-np{ranks}")
-        train(args, 1, tiny(args), one, settings + [f"schedule.batch_users={batch}", f"loss.kind={loss}"])
+        train(args, 1, tiny(args), one, settings + [f"schedule.batch_users={batch}", f"objective.kind={loss}"])
         train(args, ranks, tiny(args), many,
-              settings + [f"schedule.batch_users={batch // ranks}", f"loss.kind={loss}"])
+              settings + [f"schedule.batch_users={batch // ranks}", f"objective.kind={loss}"])
         compare(args, checkpoints(one)[-1], checkpoints(many)[-1], 2e-5)
 
 
 def case_epochs(args):
     # Whole epochs through the batch pipeline: every batch once per epoch, none twice, and the
     # step phase times logged (synchronised, as a GPU run would ask for them).
-    settings = ["schedule.batch_users=16", "loss.kind=sampled_softmax", "evaluation.max_users=64",
+    settings = ["schedule.batch_users=16", "objective.kind=sampled_softmax", "evaluation.max_users=64",
                 "logging.phase_timing=true"]
     one, _ = train(args, 2, tiny(args), os.path.join(args.work, "epochs-1"),
                    settings + ["schedule.epochs=1"])

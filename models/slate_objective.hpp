@@ -1,0 +1,69 @@
+// SlateObjective (`objective.kind: slate`; docs/MODELS.md): the choice among the items shown,
+// Eide et al.'s slate likelihood. For a loss step t with slate j = 0..S-1:
+//   s[t, 0] = no_click_bias[slate_length[t]]     (slot 0: the no-click option)
+//   s[t, j] = z_t . E[slate[t, j]]               (j >= 1, a real item)
+//   s[t, j] = -inf                               (j >= 1: pad, unknown, past the end)
+//   loss_t = -log softmax(s[t])[click_idx[t]]
+// Loss steps are the step_mask steps whose click is a choice within their slate: the clicked
+// slot holds the clicked item (slot 0 for no click, an item id otherwise). A published anomaly
+// (the clicked item elsewhere) still is the user model's input but not a loss step.
+// Parameter (shape): "no_click_bias" [slate lengths], zero at the start. Its loss is the
+// in-slate log-likelihood, reported on held-out steps as "loglik".
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/backend.hpp"
+#include "core/tensor.hpp"
+#include "data/id_conventions.hpp"
+#include "models/objective.hpp"
+#include "models/parameter_buffer.hpp"
+
+namespace slatetrain {
+
+struct SlateObjectiveConfig {
+  IdConventions ids;
+  int64_t dim = 32;            // D
+  int64_t slate_lengths = 27;  // no-click biases for slate lengths 0 .. slate_lengths - 1
+};
+
+// What SlateObjective::prepare makes. shapes: n = B*T steps, S slots.
+struct SlateObjectiveBatch final : ObjectiveBatch {
+  int64_t steps = 0, slots = 0;
+  std::vector<int32_t> slate_rows;    // [n, S] row of slot j's item, -1 masked (and slot 0)
+  std::vector<int32_t> target;        // [n] the clicked slot; 0 on steps outside the loss
+  std::vector<int32_t> slate_length;  // [n] selects the no-click bias
+  std::vector<uint8_t> loss_step;     // [n]
+};
+
+class SlateObjective final : public Objective {
+ public:
+  SlateObjective(Backend& backend, ParameterBuffer& parameters, const SlateObjectiveConfig& config);
+
+  std::string name() const override { return "slate"; }
+  void initialize(uint64_t seed) override;
+  std::unique_ptr<ObjectiveBatch> prepare(const SequenceBatch& batch, uint64_t step_seed,
+                                          RowRequests& requests) const override;
+  double forward(const ObjectiveBatch& batch, const float* user, const float* rows,
+                 int64_t num_rows) override;
+  void backward(float* duser, float* drows, float gradient_scale) override;
+  std::string held_out_likelihood_name() const override { return "loglik"; }
+
+ private:
+  Backend& backend_;
+  ParameterBuffer& parameters_;
+  SlateObjectiveConfig config_;
+  int no_click_bias_;
+
+  // The last forward's batch, kept for backward. n = B*T steps.
+  int64_t steps_ = 0, slots_ = 0, num_rows_ = 0;
+  const float* user_ = nullptr;
+  const float* rows_ = nullptr;
+  bool backward_ready_ = false;
+  // Device copies. shapes: slate_rows [n, S], target/slate_length/loss_step [n], scores and
+  // dscores [n, S].
+  Tensor slate_rows_, target_, slate_length_, loss_step_, scores_, dscores_;
+};
+
+}  // namespace slatetrain
