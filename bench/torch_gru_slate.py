@@ -1,4 +1,4 @@
-"""The GRU slate model of DESIGN.md section 5 in PyTorch, trained and evaluated on a FINN-format
+"""The GRU slate model of docs/MODELS.md in PyTorch, trained and evaluated on a FINN-format
 data.npz the way slatetrain does it, for bench/gru_benchmark.py.
 
 Semantics follow the C++ trainer (launch/trainer.cpp, models/model_inputs.cpp,

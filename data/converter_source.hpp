@@ -1,4 +1,4 @@
-// The three FINN.no source files (DESIGN.md section 1) opened for streaming: data.npz's six
+// The three FINN.no source files (docs/FINN.md) opened for streaming: data.npz's six
 // arrays read in lock-step blocks of users, itemattr.npz's category, ind2val.json. Opening
 // checks the structure (every file and array present, shapes and dtypes agree); values are
 // checked block by block in data/finn_checks.hpp. Errors name the file and the array.

@@ -1,4 +1,4 @@
-// Checks of the FINN.no source values, block by block (DESIGN.md section 4, docs/FORMAT.md
+// Checks of the FINN.no source values, block by block (docs/FORMAT.md
 // "Checks"). Structural damage throws an Error naming the file, array, user row and step.
 // The published anomalies, and the consistency rules whose violation is an anomaly, are counted
 // by kind with a few examples each and kept exactly; under `strict` the first one throws.

@@ -1,4 +1,4 @@
-// The published FINN.no slate dataset's conventions (DESIGN.md section 1), in one place.
+// The published FINN.no slate dataset's conventions (docs/FINN.md), in one place.
 #pragma once
 
 #include <cstdint>

@@ -8,7 +8,7 @@
 
 namespace slatetrain {
 
-// The published FINN.no sizes (DESIGN.md section 1).
+// The published FINN.no sizes (docs/FINN.md).
 inline constexpr int64_t kFullFinnUsers = 2277645;
 inline constexpr int64_t kFullFinnItems = 1311775;  // ids, including 0 PAD, 1 noClick, 2 UNK
 inline constexpr int kFullFinnGroups = 290;

@@ -8,7 +8,7 @@ namespace slatetrain {
 
 namespace {
 
-// Published statistics the draws below are tuned to (DESIGN.md section 1).
+// Published statistics the draws below are tuned to (docs/FINN.md).
 constexpr double kFullLengthUserShare = 0.643;  // users with all 20 steps; others 1..19
 constexpr double kRecommendationShare = 0.303;
 // Slates of 25; others 2..19 long (mean 10.5): 25 p + 10.5 (1 - p) = 11.14 with the length-26

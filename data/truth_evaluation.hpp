@@ -4,7 +4,7 @@
 // loglik: mean over held-out real steps (t >= t_testsplit, click != 0) of the log-probability
 // of the actual choice under the true choice model, with the user's true state following the
 // actual clicks; the planted "click not in slate" anomalies are not choices and are skipped.
-// Ranking (FINN protocol, DESIGN.md section 5): the true state after the first t_testsplit
+// Ranking (FINN protocol, docs/MODELS.md): the true state after the first t_testsplit
 // steps ranks every item id >= 3 except those clicked in those steps, by the true click
 // propensity scale * u.e_i + (popularity_weight + 1) * log w_i (utility plus the log of the
 // exposure weight items are shown with); hits@20 is the mean number of later clicks in the top

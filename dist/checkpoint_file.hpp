@@ -1,4 +1,4 @@
-// One checkpoint: a single HDF5 file written by rank 0 (DESIGN.md section 6).
+// One checkpoint: a single HDF5 file written by rank 0 (docs/DISTRIBUTION.md).
 //
 //   /                      attributes: schema_version, complete (written last), step, epoch,
 //                          batches_into_epoch, batches_per_epoch, world_size, seed, rng_state[4],

@@ -1,4 +1,4 @@
-// Dense gradients summed over ranks in fused buckets (DESIGN.md section 6): the replicated
+// Dense gradients summed over ranks in fused buckets (docs/DISTRIBUTION.md): the replicated
 // parameters' gradients go out in a few collectives of about `bucket_bytes` each instead of
 // one per parameter tensor. Pieces that lie next to each other in memory (the usual case: one
 // flat gradient buffer) are reduced in place; scattered pieces are packed into a staging

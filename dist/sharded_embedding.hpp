@@ -1,4 +1,4 @@
-// The item table, sharded row-wise over ranks (DESIGN.md section 6): item i lives on rank
+// The item table, sharded row-wise over ranks (docs/DISTRIBUTION.md): item i lives on rank
 // i % world as local row i / world, with the sparse row optimizer's state for its rows. No
 // rank ever holds the whole table.
 //

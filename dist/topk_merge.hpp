@@ -1,4 +1,4 @@
-// Full-catalogue evaluation, the merge step (DESIGN.md section 6): every rank scores the
+// Full-catalogue evaluation, the merge step (docs/DISTRIBUTION.md): every rank scores the
 // shared user vectors against its own rows and keeps a local top k (Backend::top_k); the
 // candidates are allgathered and merged so every rank holds the global top k. Nothing
 // gathers the table. Order: score descending, ties to the lower item id (the backend's top_k

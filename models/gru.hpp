@@ -1,5 +1,5 @@
 // Gru: a GRU over a sequence whose state advances only where advance[b, t] = 1 and holds
-// otherwise (DESIGN.md section 5: clicks only, or every real step). PyTorch torch.nn.GRU
+// otherwise (docs/MODELS.md: clicks only, or every real step). PyTorch torch.nn.GRU
 // weights, gates (r, z, n); h_{-1} = 0. Keeps the backend's workspace from forward to backward.
 #pragma once
 

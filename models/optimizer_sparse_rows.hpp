@@ -1,5 +1,5 @@
 // The sparse row optimizers of the item table: lazy Adam or Adagrad, applied by a row's owner
-// to the rows a step touched (DESIGN.md section 6). State is one [table_rows, dim] buffer per
+// to the rows a step touched (docs/DISTRIBUTION.md). State is one [table_rows, dim] buffer per
 // moment/accumulator, indexed by the owner's local row. The math is the backend's
 // sparse_adam_update / sparse_adagrad_update.
 #pragma once

@@ -1,4 +1,4 @@
-// SlateScoring: one score per slate slot for each step (DESIGN.md section 5):
+// SlateScoring: one score per slate slot for each step (docs/MODELS.md):
 //   s[i, 0] = no_click_bias[slate_length[i]]      (slot 0: the no-click option)
 //   s[i, j] = user[i] . rows[slate_rows[i, j]]    (j >= 1, a real item's row)
 //   s[i, j] = -inf                                (j >= 1, row -1: PAD, UNK, past the end)

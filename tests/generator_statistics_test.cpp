@@ -1,4 +1,4 @@
-// The generated data has the published statistics (DESIGN.md section 1) at a few thousand users,
+// The generated data has the published statistics (docs/FINN.md) at a few thousand users,
 // and the planted ground truth shows in it: clicks stay within a taste group, the taste drifts
 // with clicks, and popular items are shown far more often.
 #include <gtest/gtest.h>
