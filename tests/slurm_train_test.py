@@ -279,8 +279,8 @@ def preempt_requeue_resume(env, work, bin_dir, config, data_dir):
             raise TestFailure("job %s logged no training step %d by its deadline (state %s)\n%s"
                               % (job, SIGNAL_AT_STEP, state, describe_job(job, work, run_dir)))
         time.sleep(0.2)
-    # The partition goes down before the signal, so the requeued attempt waits until its
-    # config is rewritten below; the running attempt is not affected.
+    # The partition goes down before the signal, so the requeued attempt cannot start before
+    # its config is rewritten below (a race otherwise); the running attempt is not affected.
     partition = run(["sinfo", "--noheader", "--format=%R"], env).split()[0]
     set_partition_state(env, partition, "DOWN")
     signal_step = metrics.train_steps[-1]
@@ -325,8 +325,8 @@ def preempt_requeue_resume(env, work, bin_dir, config, data_dir):
 
     # The restarted attempt stops by itself a few steps past the checkpoint, so what remains
     # is RESUMED_STEPS steps, not the rest of a run sized for this machine. Its learning-rate
-    # schedule (which follows max_steps) differs from the first attempt's; this test proves
-    # the preemption mechanics only, the trainer's own tests prove exact resumption.
+    # schedule (which follows max_steps) differs from the first attempt's: fine here, this
+    # test proves the preemption mechanics; training_resume-bitwise proves exact resumption.
     final_step = stop_step + RESUMED_STEPS
     write_config(config, data_dir, final_step)
     set_partition_state(env, partition, "UP")
@@ -344,8 +344,8 @@ def preempt_requeue_resume(env, work, bin_dir, config, data_dir):
     checkpoint_path = os.path.join(run_dir, "checkpoints", checkpoint_name)
     require("resuming from %s" % checkpoint_path in second_log,
             "the restarted job passed --resume for %s\n%s" % (checkpoint_name, details))
-    require(re.search(r"slatetrain: resumed from \S*/%s at step %d\b" % (checkpoint_name, stop_step),
-                      second_log),
+    resumed_line = r"slatetrain: resumed from \S*/%s at step %d\b" % (checkpoint_name, stop_step)
+    require(re.search(resumed_line, second_log),
             "slatetrain's own log says it resumed from %s at step %d\n%s"
             % (checkpoint_name, stop_step, second_log[-3000:]))
     metrics.read()
