@@ -473,16 +473,17 @@ double CudaBackend::slate_cross_entropy(float* dscores, float* step_loss, const 
 double CudaBackend::sampled_softmax_loss(float* duser, float* drows, float* step_loss,
                                          const float* user, const float* rows,
                                          const int32_t* positive, const int32_t* negative,
-                                         const uint8_t* step_mask, int64_t n, int64_t negatives,
-                                         int64_t dim, int64_t row_count, float gradient_scale) {
+                                         const float* logit_offset, const uint8_t* step_mask,
+                                         int64_t n, int64_t negatives, int64_t dim,
+                                         int64_t row_count, float gradient_scale) {
   require_sizes("sampled_softmax_loss", n, negatives, dim, row_count);
   if (n == 0) return 0.0;
   ScratchBuffer losses(*pool_, step_loss != nullptr ? 0 : sizeof(float) * n);
   ScratchBuffer logits(*pool_, sizeof(float) * n * (negatives + 1));
   float* per_step = step_loss != nullptr ? step_loss : losses.as<float>();
   cuda::launch_sampled_softmax(duser, drows, per_step, logits.as<float>(), user, rows, positive,
-                               negative, step_mask, n, negatives, dim, row_count, gradient_scale,
-                               fault_, stream_);
+                               negative, logit_offset, step_mask, n, negatives, dim, row_count,
+                               gradient_scale, fault_, stream_);
   return sum_to_host(per_step, n);
 }
 

@@ -128,8 +128,9 @@ class CudaBackend final : public Backend {
                              int64_t slate, float gradient_scale) override;
   double sampled_softmax_loss(float* duser, float* drows, float* step_loss, const float* user,
                               const float* rows, const int32_t* positive, const int32_t* negative,
-                              const uint8_t* step_mask, int64_t n, int64_t negatives, int64_t dim,
-                              int64_t row_count, float gradient_scale) override;
+                              const float* logit_offset, const uint8_t* step_mask, int64_t n,
+                              int64_t negatives, int64_t dim, int64_t row_count,
+                              float gradient_scale) override;
 
   // ---- optimizers (core/ops/optimizer_ops.hpp; core/cuda/optimizer.cu)
   void adam_update(float* parameters, float* first_moment, float* second_moment,

@@ -1,7 +1,6 @@
 # slatetrain_generator: the FINN-format generator with its planted ground truth (slateconvert
 # synth) and the true model's held-out scores (truth.json).
 add_library(slatetrain_generator STATIC
-  ${CMAKE_CURRENT_LIST_DIR}/generator_alias_table.cpp
   ${CMAKE_CURRENT_LIST_DIR}/generator_world.cpp
   ${CMAKE_CURRENT_LIST_DIR}/generator_user.cpp
   ${CMAKE_CURRENT_LIST_DIR}/truth_evaluation.cpp

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/random.hpp"
-#include "data/generator_alias_table.hpp"
+#include "core/alias_table.hpp"
 #include "data/generator_options.hpp"
 
 namespace slatetrain {

@@ -226,27 +226,29 @@ MetricMap Evaluator::evaluate_model(RecommenderModel& model, LoaderPhase phase) 
   RankingMetrics metrics(options_.ks, embedding_.num_items(), options_.ids.first_item);
   UserModel& user_model = model.user_model();
   Objective& objective = model.objective();
-  const std::string likelihood_name = objective.held_out_likelihood_name();
-  double likelihood_sum = 0;
-  int64_t likelihood_steps = 0, evaluated_users = 0;
+  const bool likelihood = objective.has_held_out_likelihood();
+  std::map<std::string, std::pair<double, int64_t>> likelihoods;  // name -> (sum, steps)
+  int64_t evaluated_users = 0;
   Progress progress(std::string("evaluate ") + loader_phase_name(phase), loader.batches_per_epoch(),
                     "batches");
   progress.set_enabled(host_.rank() == 0);
   SequenceBatch batch;
   int64_t batches = 0;
   while (loader.next(batch)) {
-    // The objective's loss on the held-out steps (no draws: step seed 0), when it is a
-    // log-likelihood; the user vectors for the ranking either way.
-    const ModelBatch model_batch = build_model_batch(
-        batch, model.input_options(), likelihood_name.empty() ? nullptr : &objective, 0);
+    // The objective's held-out log-likelihoods (step seed 0 for any draws), when it has any;
+    // the user vectors for the ranking either way.
+    const ModelBatch model_batch =
+        build_model_batch(batch, model.input_options(), likelihood ? &objective : nullptr, 0);
     const SequenceInputs inputs = model_batch.sequence_inputs();
     Tensor rows;
     embedding_.lookup_unique(model_batch.unique_ids, rows);
-    if (!likelihood_name.empty()) {
+    if (likelihood) {
       const float* user = user_model.encode(inputs, rows.data<float>(), EncodeContext{});
-      likelihood_sum -=
-          objective.forward(*model_batch.objective, user, rows.data<float>(), inputs.num_rows);
-      likelihood_steps += model_batch.loss_steps();
+      for (const HeldOutLikelihood& part : objective.held_out_likelihoods(
+               *model_batch.objective, user, rows.data<float>(), inputs.num_rows)) {
+        likelihoods[part.name].first += part.sum;
+        likelihoods[part.name].second += part.steps;
+      }
     }
 
     std::vector<int64_t> batch_rows;
@@ -273,11 +275,12 @@ MetricMap Evaluator::evaluate_model(RecommenderModel& model, LoaderPhase phase) 
   }
   progress.finish();
   MetricMap results = finish_metrics(host_, metrics);
-  if (!likelihood_name.empty()) {
-    double totals[2] = {likelihood_sum, static_cast<double>(likelihood_steps)};
+  // Every rank holds the same names (the objective's), so the reductions match.
+  for (const auto& [name, part] : likelihoods) {
+    double totals[2] = {part.first, static_cast<double>(part.second)};
     host_.allreduce(totals, 2, ElementType::kFloat64, ReduceOp::kSum);
-    results[likelihood_name] = totals[1] > 0 ? totals[0] / totals[1] : 0.0;
-    results["steps"] = totals[1];
+    results[name] = totals[1] > 0 ? totals[0] / totals[1] : 0.0;
+    results[name + "_steps"] = totals[1];
   }
   return results;
 }

@@ -173,12 +173,37 @@ std::vector<KeySpec> declared_keys() {
       "steps of history the model sees (the loader's window; 0: the dataset's max_steps)"));
   keys.push_back(string_key(
       "objective.kind", [](C& c) -> std::string& { return c.objective.kind; },
-      {"slate", "sampled_softmax"},
+      {"slate", "sampled_softmax", "mixed"},
       "the loss (docs/MODELS.md): slate: softmax over the shown slate and no-click; "
-      "sampled_softmax: the click against uniform negatives from the catalogue"));
+      "sampled_softmax: the click against sampled negatives from the catalogue; mixed: "
+      "slate_weight * slate + catalogue_weight * objective.catalogue"));
   keys.push_back(int_key<int>(
       "objective.negatives", [](C& c) -> int& { return c.objective.negatives; }, 1,
-      "negatives per step for sampled_softmax"));
+      "sampled_softmax: negatives per step"));
+  keys.push_back(string_key(
+      "objective.sampler", [](C& c) -> std::string& { return c.objective.sampler; },
+      {"uniform", "popularity", "in_batch", "mixed"},
+      "sampled_softmax: where negatives come from: the catalogue uniformly, by training "
+      "popularity, the batch's other clicks, or half batch half uniform"));
+  keys.push_back(double_key(
+      "objective.sampler_power", [](C& c) -> double& { return c.objective.sampler_power; }, 0,
+      "popularity sampler: q proportional to (training clicks + 1)^power"));
+  keys.push_back(bool_key(
+      "objective.log_q_correction", [](C& c) -> bool& { return c.objective.log_q_correction; },
+      "sampled_softmax: subtract log(K q) from each candidate's logit (q: its draw probability)"));
+  keys.push_back(bool_key(
+      "objective.remove_accidental_hits",
+      [](C& c) -> bool& { return c.objective.remove_accidental_hits; },
+      "sampled_softmax: leave out negatives that are the step's own item"));
+  keys.push_back(string_key(
+      "objective.catalogue", [](C& c) -> std::string& { return c.objective.catalogue; },
+      {"sampled_softmax"}, "mixed: the catalogue objective beside the slate objective"));
+  keys.push_back(double_key(
+      "objective.slate_weight", [](C& c) -> double& { return c.objective.slate_weight; }, 0,
+      "mixed: weight of the slate objective"));
+  keys.push_back(double_key(
+      "objective.catalogue_weight", [](C& c) -> double& { return c.objective.catalogue_weight; }, 0,
+      "mixed: weight of the catalogue objective"));
   keys.push_back(string_key(
       "optimizer.dense.kind", [](C& c) -> std::string& { return c.dense_optimizer.kind; },
       {"adam", "adamw"}, "optimizer of the replicated dense parameters"));

@@ -31,8 +31,15 @@ struct ModelConfig {
 };
 
 struct ObjectiveConfig {
-  std::string kind = "slate";  // slate | sampled_softmax
-  int negatives = 64;          // sampled_softmax: uniform negatives per step
+  std::string kind = "slate";  // slate | sampled_softmax | mixed
+  int negatives = 64;          // sampled_softmax: negatives per step
+  std::string sampler = "uniform";
+  double sampler_power = 0.75;
+  bool log_q_correction = true;
+  bool remove_accidental_hits = true;
+  std::string catalogue = "sampled_softmax";  // mixed: the catalogue part
+  double slate_weight = 1.0;
+  double catalogue_weight = 1.0;
 };
 
 struct DenseOptimizerConfig {

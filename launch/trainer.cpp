@@ -76,13 +76,22 @@ UserModelSpec user_model_spec(const RunConfig& config) {
 }
 
 ObjectiveSpec objective_spec(const RunConfig& config) {
+  const ObjectiveConfig& objective = config.objective;
   ObjectiveSpec spec;
-  spec.kind = config.objective.kind;
-  spec.negatives = config.objective.negatives;
+  spec.kind = objective.kind;
+  spec.negatives = objective.negatives;
+  spec.sampler = objective.sampler;
+  spec.sampler_power = objective.sampler_power;
+  spec.log_q_correction = objective.log_q_correction;
+  spec.remove_accidental_hits = objective.remove_accidental_hits;
+  spec.catalogue = objective.catalogue;
+  spec.slate_weight = objective.slate_weight;
+  spec.catalogue_weight = objective.catalogue_weight;
   return spec;
 }
 
-DatasetFacts dataset_facts(const Manifest& manifest, const RunConfig& config) {
+DatasetFacts dataset_facts(const Manifest& manifest, const RunConfig& config,
+                           std::shared_ptr<const std::vector<int64_t>> item_counts) {
   DatasetFacts facts;
   facts.ids = manifest.ids;
   facts.num_items = manifest.num_items;
@@ -91,6 +100,7 @@ DatasetFacts dataset_facts(const Manifest& manifest, const RunConfig& config) {
       manifest.slate_slots + 2, static_cast<int64_t>(manifest.slate_length_histogram.size()));
   facts.max_steps = manifest.max_steps;
   facts.interaction_types = manifest.interaction_type_count();
+  facts.item_counts = std::move(item_counts);
   facts.name = config.data.path;
   return facts;
 }
@@ -128,9 +138,22 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
   table.optimizer.initial_accumulator = static_cast<float>(row_optimizer.initial_accumulator);
   embedding_ = std::make_unique<ShardedEmbedding>(device_communicator_, host_, backend_, table);
 
+  EvaluationOptions evaluation;
+  evaluation.directory = config_.data.path;
+  evaluation.ks = config_.evaluation.k;
+  evaluation.batch_users = config_.evaluation.batch_users;
+  evaluation.max_users = config_.evaluation.max_users;
+  evaluation.ids = manifest_.ids;
+  evaluation.prefetch_batches = config_.loader.prefetch_batches;
+  evaluator_ =
+      std::make_unique<Evaluator>(host_, device_communicator_, backend_, *embedding_, evaluation);
+
+  // Training clicks per item, counted once: the popularity sampler's and the popularity
+  // baseline's.
+  item_counts_ = std::make_shared<const std::vector<int64_t>>(evaluator_->count_training_clicks());
   model_ = std::make_unique<RecommenderModel>(backend_, user_model_spec(config_),
                                               objective_spec(config_),
-                                              dataset_facts(manifest_, config_));
+                                              dataset_facts(manifest_, config_, item_counts_));
   model_->initialize(hash_mix(seed, kModelStream));
 
   AdamOptions adam;
@@ -161,16 +184,6 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
       make_schedule(config_.dense_optimizer.learning_rate, config_.schedule, total_steps_);
   embedding_schedule_ =
       make_schedule(config_.embedding_optimizer.learning_rate, config_.schedule, total_steps_);
-
-  EvaluationOptions evaluation;
-  evaluation.directory = config_.data.path;
-  evaluation.ks = config_.evaluation.k;
-  evaluation.batch_users = config_.evaluation.batch_users;
-  evaluation.max_users = config_.evaluation.max_users;
-  evaluation.ids = manifest_.ids;
-  evaluation.prefetch_batches = config_.loader.prefetch_batches;
-  evaluator_ =
-      std::make_unique<Evaluator>(host_, device_communicator_, backend_, *embedding_, evaluation);
 
   if (host_.rank() == 0) {
     std::error_code error;
@@ -409,10 +422,10 @@ int Trainer::run() {
     summary["test"] = to_json(test);
     summary["evaluation_s"] = now_seconds() - start;
     start = now_seconds();
-    const auto counts = evaluator_->count_training_clicks();
-    summary["popularity"] = to_json(evaluator_->evaluate_popularity(counts, LoaderPhase::kTest));
+    summary["popularity"] =
+        to_json(evaluator_->evaluate_popularity(*item_counts_, LoaderPhase::kTest));
     summary["popularity_valid"] =
-        to_json(evaluator_->evaluate_popularity(counts, LoaderPhase::kValid));
+        to_json(evaluator_->evaluate_popularity(*item_counts_, LoaderPhase::kValid));
     summary["popularity_s"] = now_seconds() - start;
     summary["best"] = {
         {"metric", config_.evaluation.metric}, {"value", best_metric_}, {"step", best_step_}};

@@ -66,6 +66,7 @@ class Trainer {
   Backend& backend_;
   Manifest manifest_;
   std::unique_ptr<ShardedEmbedding> embedding_;
+  std::shared_ptr<const std::vector<int64_t>> item_counts_;  // training clicks per item id
   std::unique_ptr<RecommenderModel> model_;
   std::unique_ptr<DenseAdam> dense_optimizer_;
   std::unique_ptr<GradientBuckets> gradient_buckets_;

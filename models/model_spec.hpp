@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "data/id_conventions.hpp"
 
@@ -18,7 +20,9 @@ struct DatasetFacts {
   int64_t slate_lengths = 0;      // slate_length values 0 .. slate_lengths-1 occur (0: S + 2)
   int max_steps = 0;              // T of the batches the loader delivers
   int64_t interaction_types = 3;  // the dataset's interaction types
-  std::string name;               // for messages (the data path)
+  // Training clicks per id [num_items] (the popularity sampler); nullptr when not counted.
+  std::shared_ptr<const std::vector<int64_t>> item_counts;
+  std::string name;  // for messages (the data path)
 };
 
 // `model.*` keys (docs/MODELS.md lists their meaning per kind).
@@ -38,10 +42,19 @@ struct UserModelSpec {
   double layer_norm_epsilon = 1e-5;
 };
 
-// `objective.*` keys.
+// `objective.*` keys (docs/MODELS.md).
 struct ObjectiveSpec {
-  std::string kind = "slate";  // slate | sampled_softmax
-  int negatives = 64;          // sampled_softmax
+  std::string kind = "slate";  // slate | sampled_softmax | mixed
+  // sampled_softmax
+  int negatives = 64;
+  std::string sampler = "uniform";  // uniform | popularity | in_batch | mixed
+  double sampler_power = 0.75;      // popularity: q proportional to (clicks + 1)^power
+  bool log_q_correction = true;     // subtract log(K q) from every candidate's logit
+  bool remove_accidental_hits = true;
+  // mixed: slate_weight * slate + catalogue_weight * the catalogue objective
+  std::string catalogue = "sampled_softmax";
+  double slate_weight = 1.0;
+  double catalogue_weight = 1.0;
 };
 
 }  // namespace slatetrain

@@ -15,17 +15,28 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "data/sequence_batch.hpp"
 #include "models/row_requests.hpp"
 
 namespace slatetrain {
 
-// What prepare() made for one batch; each objective derives its own. loss_steps is the number
-// of steps the loss sums over (the trainer adds them over ranks to normalise the loss).
+// What prepare() made for one batch; each objective derives its own. loss_step [B*T] marks the
+// steps the loss sums over and loss_steps counts them (the trainer adds the counts over ranks
+// to normalise the loss).
 struct ObjectiveBatch {
   virtual ~ObjectiveBatch() = default;
+  std::vector<uint8_t> loss_step;
   int64_t loss_steps = 0;
+};
+
+// A held-out log-likelihood of the batch's loss steps: its name in the metrics, the summed
+// log-likelihood and the steps it sums over (evaluation reports sum / steps over all ranks).
+struct HeldOutLikelihood {
+  std::string name;
+  double sum = 0;
+  int64_t steps = 0;
 };
 
 class Objective {
@@ -53,10 +64,17 @@ class Objective {
   // gradients accumulate; all are the gradients of gradient_scale * the summed loss.
   virtual void backward(float* duser, float* drows, float gradient_scale) = 0;
 
-  // The name under which evaluation reports minus the loss per held-out step as a held-out
-  // log-likelihood ("loglik" for the in-slate choice likelihood), or "" when the loss is not a
-  // log-likelihood of the held-out data (a sampled softmax's value depends on its draws).
-  virtual std::string held_out_likelihood_name() const { return ""; }
+  // Whether held_out_likelihoods says anything: false when no part of the loss is a
+  // log-likelihood of held-out data (a sampled softmax's value depends on its draws).
+  virtual bool has_held_out_likelihood() const { return false; }
+  // Evaluation: the log-likelihoods of a batch prepared from held-out steps (e.g. "loglik", the
+  // in-slate choice likelihood). No backward follows. Synchronises.
+  virtual std::vector<HeldOutLikelihood> held_out_likelihoods(const ObjectiveBatch& /*batch*/,
+                                                              const float* /*user*/,
+                                                              const float* /*rows*/,
+                                                              int64_t /*num_rows*/) {
+    return {};
+  }
 };
 
 }  // namespace slatetrain

@@ -1,6 +1,7 @@
 #include "models/objective_factory.hpp"
 
 #include "core/error.hpp"
+#include "models/mixed_objective.hpp"
 #include "models/sampled_softmax_objective.hpp"
 #include "models/slate_objective.hpp"
 
@@ -24,12 +25,31 @@ std::unique_ptr<Objective> make_objective(Backend& backend, ParameterBuffer& par
   if (spec.kind == "sampled_softmax") {
     SampledSoftmaxObjectiveConfig config;
     config.ids = data.ids;
-    config.num_items = data.num_items;
     config.dim = dim;
     config.negatives = spec.negatives;
+    config.sampler.kind = spec.sampler;
+    config.sampler.ids = data.ids;
+    config.sampler.num_items = data.num_items;
+    config.sampler.power = spec.sampler_power;
+    config.sampler.counts = data.item_counts;
+    // A uniform sampler's correction is the same constant on every logit: it changes nothing.
+    config.log_q_correction = spec.log_q_correction && spec.sampler != "uniform";
+    config.remove_accidental_hits = spec.remove_accidental_hits;
     return std::make_unique<SampledSoftmaxObjective>(backend, config);
   }
-  RAISE("objective.kind '" << spec.kind << "' is not an objective (known: slate, sampled_softmax)");
+  if (spec.kind == "mixed") {
+    ObjectiveSpec slate = spec, catalogue = spec;
+    slate.kind = "slate";
+    catalogue.kind = spec.catalogue;
+    REQUIRE(spec.catalogue != "slate" && spec.catalogue != "mixed",
+            "objective.catalogue must be a catalogue objective (sampled_softmax), not '"
+                << spec.catalogue << "'");
+    return std::make_unique<MixedObjective>(
+        backend, dim, make_objective(backend, parameters, slate, data, dim), spec.slate_weight,
+        make_objective(backend, parameters, catalogue, data, dim), spec.catalogue_weight);
+  }
+  RAISE("objective.kind '" << spec.kind
+                           << "' is not an objective (known: slate, sampled_softmax, mixed)");
 }
 
 }  // namespace slatetrain

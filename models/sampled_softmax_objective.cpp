@@ -1,6 +1,7 @@
 #include "models/sampled_softmax_objective.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "core/error.hpp"
@@ -10,34 +11,11 @@
 
 namespace slatetrain {
 
-std::vector<int32_t> draw_uniform_negatives(const SequenceBatch& batch, int negatives,
-                                            const IdConventions& ids, int64_t num_items,
-                                            uint64_t seed) {
-  REQUIRE(num_items > ids.first_item,
-          "draw_uniform_negatives: a catalogue of " << num_items << " ids has no items");
-  const int64_t B = batch.batch_users;
-  const int T = batch.max_steps;
-  const uint64_t range = static_cast<uint64_t>(num_items - ids.first_item);
-  std::vector<int32_t> drawn(static_cast<size_t>(B * T * negatives), static_cast<int32_t>(ids.pad));
-  for (int64_t b = 0; b < B; ++b) {
-    const int64_t user = batch.user_row[b];
-    if (user < 0) continue;
-    for (int64_t i = 0; i < int64_t{T} * negatives; ++i) {
-      const double u = to_unit_double(hash_mix(seed, static_cast<uint64_t>(user), i));
-      const uint64_t offset = std::min(range - 1, static_cast<uint64_t>(u * range));
-      drawn[b * T * negatives + i] = static_cast<int32_t>(ids.first_item + offset);
-    }
-  }
-  return drawn;
-}
-
 SampledSoftmaxObjective::SampledSoftmaxObjective(Backend& backend,
                                                  const SampledSoftmaxObjectiveConfig& config)
-    : backend_(backend), config_(config) {
+    : backend_(backend), config_(config), sampler_(make_negative_sampler(config.sampler)) {
   REQUIRE(config.negatives > 0,
           "objective.negatives must be positive for sampled_softmax, not " << config.negatives);
-  REQUIRE(config.num_items > config.ids.first_item,
-          "SampledSoftmaxObjective: a catalogue of " << config.num_items << " ids has no items");
 }
 
 std::unique_ptr<ObjectiveBatch> SampledSoftmaxObjective::prepare(const SequenceBatch& batch,
@@ -45,21 +23,35 @@ std::unique_ptr<ObjectiveBatch> SampledSoftmaxObjective::prepare(const SequenceB
                                                                  RowRequests& requests) const {
   const int64_t n = batch.batch_users * batch.max_steps;
   const int K = config_.negatives;
-  const std::vector<int32_t> negative_ids =
-      draw_uniform_negatives(batch, K, config_.ids, config_.num_items, step_seed);
   auto out = std::make_unique<SampledSoftmaxBatch>();
   out->steps = n;
   out->positive.assign(static_cast<size_t>(n), -1);
   out->negative.assign(static_cast<size_t>(n * K), -1);
   out->loss_step.assign(static_cast<size_t>(n), 0);
   for (int64_t step = 0; step < n; ++step) {
-    const int32_t item = batch.item[step];
-    if (!batch.step_mask[step] || !config_.ids.is_item(item)) continue;
+    if (!batch.step_mask[step] || !config_.ids.is_item(batch.item[step])) continue;
     out->loss_step[step] = 1;
     ++out->loss_steps;
+  }
+  const NegativeDraws draws = sampler_->draw(batch, out->loss_step, K, step_seed);
+  // c(i) = log(K q(i)), subtracted from every candidate's logit.
+  const double log_k = std::log(static_cast<double>(K));
+  if (config_.log_q_correction) out->logit_offset.assign(static_cast<size_t>(n * (K + 1)), 0.0f);
+  for (int64_t step = 0; step < n; ++step) {
+    if (!out->loss_step[step]) continue;
+    const int32_t item = batch.item[step];
     requests.need(item, &out->positive[step]);
-    for (int k = 0; k < K; ++k)
-      requests.need(negative_ids[step * K + k], &out->negative[step * K + k]);
+    if (config_.log_q_correction)
+      out->logit_offset[step * (K + 1)] = static_cast<float>(-(log_k + draws.positive_log_q[step]));
+    for (int k = 0; k < K; ++k) {
+      const int32_t negative = draws.ids[step * K + k];
+      if (!config_.ids.is_item(negative)) continue;  // nothing drawn (an empty batch pool)
+      if (config_.remove_accidental_hits && negative == item) continue;
+      requests.need(negative, &out->negative[step * K + k]);
+      if (config_.log_q_correction)
+        out->logit_offset[step * (K + 1) + k + 1] =
+            static_cast<float>(-(log_k + draws.negative_log_q[step * K + k]));
+    }
   }
   return out;
 }
@@ -80,11 +72,14 @@ double SampledSoftmaxObjective::forward(const ObjectiveBatch& objective_batch, c
   upload(backend_, positive_, positive.data(), n);
   upload(backend_, loss_step_, batch->loss_step.data(), n);
   upload(backend_, negative_, batch->negative.data(), n * config_.negatives);
+  has_offset_ = !batch->logit_offset.empty();
+  if (has_offset_)
+    upload(backend_, logit_offset_, batch->logit_offset.data(), n * (config_.negatives + 1));
   backward_ready_ = true;
   if (loss_steps_ == 0) return 0.0;  // no row to point the masked steps at may exist
   const SampledSoftmaxLoss loss{config_.negatives, config_.dim};
   return loss.forward(backend_, nullptr, user, rows, positive_.data<int32_t>(),
-                      negative_.data<int32_t>(), loss_step_.data<uint8_t>(), n, num_rows);
+                      negative_.data<int32_t>(), offset(), loss_step_.data<uint8_t>(), n, num_rows);
 }
 
 void SampledSoftmaxObjective::backward(float* duser, float* drows, float gradient_scale) {
@@ -95,7 +90,7 @@ void SampledSoftmaxObjective::backward(float* duser, float* drows, float gradien
   if (loss_steps_ == 0) return;
   const SampledSoftmaxLoss loss{config_.negatives, config_.dim};
   loss.backward(backend_, duser, drows, user_, rows_, positive_.data<int32_t>(),
-                negative_.data<int32_t>(), loss_step_.data<uint8_t>(), n, num_rows_,
+                negative_.data<int32_t>(), offset(), loss_step_.data<uint8_t>(), n, num_rows_,
                 gradient_scale);
 }
 

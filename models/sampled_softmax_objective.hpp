@@ -1,11 +1,12 @@
 // SampledSoftmaxObjective (`objective.kind: sampled_softmax`; docs/MODELS.md): the clicked item
-// against K items drawn uniformly from the catalogue per step, the negative sampling of the
-// FINN RNN recommender: for a loss step t (a step_mask step whose item is an item),
-//   l_0 = z_t . E[item_t], l_k = z_t . E[negative_{t,k}] (k = 1..K),
-//   loss_t = -log softmax(l)[0].
-// The negatives come from a counter-based hash of (step seed, user row, step, k), so a user
-// draws the same negatives whatever the rank split. No parameters of its own; its value
-// depends on the draws, so it reports no held-out likelihood.
+// against K items drawn per step by a sampler (models/negative_sampler.hpp; uniform over the
+// catalogue is the negative sampling of the FINN RNN recommender): for a loss step t (a
+// step_mask step whose item is an item),
+//   l_0 = z_t . E[item_t] - c(item_t),  l_k = z_t . E[negative_{t,k}] - c(negative_{t,k}),
+//   loss_t = -log softmax(l)[0],
+// with the log-Q correction c(i) = log(K q(i)) (0 without it). A negative that is the step's
+// own item (an accidental hit) is left out. No parameters of its own; its value depends on the
+// draws, so it reports no held-out likelihood.
 #pragma once
 
 #include <cstdint>
@@ -14,23 +15,26 @@
 #include "core/backend.hpp"
 #include "core/tensor.hpp"
 #include "data/id_conventions.hpp"
+#include "models/negative_sampler.hpp"
 #include "models/objective.hpp"
 
 namespace slatetrain {
 
 struct SampledSoftmaxObjectiveConfig {
   IdConventions ids;
-  int64_t num_items = 0;  // ids [ids.first_item, num_items) are drawn
-  int64_t dim = 32;       // D
-  int negatives = 64;     // K per loss step
+  int64_t dim = 32;    // D
+  int negatives = 64;  // K per loss step
+  NegativeSamplerConfig sampler;
+  bool log_q_correction = true;
+  bool remove_accidental_hits = true;
 };
 
 // What SampledSoftmaxObjective::prepare makes. shapes: n = B*T steps, K negatives.
 struct SampledSoftmaxBatch final : ObjectiveBatch {
   int64_t steps = 0;
-  std::vector<int32_t> positive;   // [n] row of the clicked item; -1 on steps outside the loss
-  std::vector<int32_t> negative;   // [n, K] rows of the negatives; -1 outside the loss
-  std::vector<uint8_t> loss_step;  // [n]
+  std::vector<int32_t> positive;    // [n] row of the clicked item; -1 on steps outside the loss
+  std::vector<int32_t> negative;    // [n, K] rows of the negatives; -1 outside the loss
+  std::vector<float> logit_offset;  // [n, K+1] the log-Q correction; empty without it
 };
 
 class SampledSoftmaxObjective final : public Objective {
@@ -53,13 +57,11 @@ class SampledSoftmaxObjective final : public Objective {
   const float* user_ = nullptr;
   const float* rows_ = nullptr;
   bool backward_ready_ = false;
-  Tensor positive_, negative_ /*[n, K]*/, loss_step_;  // device copies
-};
+  const float* offset() const { return has_offset_ ? logit_offset_.data<float>() : nullptr; }
 
-// K item ids per step of `batch`, uniform over [ids.first_item, num_items), from a counter-based
-// hash of (seed, user_row, step): [B,T,K]; padding users get ids.pad.
-std::vector<int32_t> draw_uniform_negatives(const SequenceBatch& batch, int negatives,
-                                            const IdConventions& ids, int64_t num_items,
-                                            uint64_t seed);
+  bool has_offset_ = false;
+  std::unique_ptr<NegativeSampler> sampler_;
+  Tensor positive_, negative_ /*[n, K]*/, logit_offset_ /*[n, K+1]*/, loss_step_;  // device
+};
 
 }  // namespace slatetrain

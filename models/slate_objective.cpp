@@ -90,6 +90,18 @@ double SlateObjective::forward(const ObjectiveBatch& objective_batch, const floa
                       loss_step_.data<uint8_t>(), n);
 }
 
+std::vector<HeldOutLikelihood> SlateObjective::held_out_likelihoods(const ObjectiveBatch& batch,
+                                                                    const float* user,
+                                                                    const float* rows,
+                                                                    int64_t num_rows) {
+  HeldOutLikelihood loglik;
+  loglik.name = "loglik";
+  loglik.sum = -forward(batch, user, rows, num_rows);
+  loglik.steps = batch.loss_steps;
+  backward_ready_ = false;
+  return {loglik};
+}
+
 void SlateObjective::backward(float* duser, float* drows, float gradient_scale) {
   REQUIRE(backward_ready_, "SlateObjective::backward without a forward before it");
   backward_ready_ = false;

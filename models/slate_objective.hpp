@@ -34,7 +34,6 @@ struct SlateObjectiveBatch final : ObjectiveBatch {
   std::vector<int32_t> slate_rows;    // [n, S] row of slot j's item, -1 masked (and slot 0)
   std::vector<int32_t> target;        // [n] the clicked slot; 0 on steps outside the loss
   std::vector<int32_t> slate_length;  // [n] selects the no-click bias
-  std::vector<uint8_t> loss_step;     // [n]
 };
 
 class SlateObjective final : public Objective {
@@ -48,7 +47,11 @@ class SlateObjective final : public Objective {
   double forward(const ObjectiveBatch& batch, const float* user, const float* rows,
                  int64_t num_rows) override;
   void backward(float* duser, float* drows, float gradient_scale) override;
-  std::string held_out_likelihood_name() const override { return "loglik"; }
+  bool has_held_out_likelihood() const override { return true; }
+  // "loglik": minus the slate loss summed over the batch's loss steps.
+  std::vector<HeldOutLikelihood> held_out_likelihoods(const ObjectiveBatch& batch,
+                                                      const float* user, const float* rows,
+                                                      int64_t num_rows) override;
 
  private:
   Backend& backend_;

@@ -48,7 +48,7 @@ Results run(int threads) {
                                 lengths.data(), n, slate, dim, rows, 4);
   results.loss = backend.sampled_softmax_loss(
       results.duser.data(), results.drows.data(), nullptr, user.data(), table.data(),
-      positive.data(), negative.data(), mask.data(), n, negatives, dim, rows, 0.01f);
+      positive.data(), negative.data(), nullptr, mask.data(), n, negatives, dim, rows, 0.01f);
   const auto big = random_values(100000, 4);
   results.norm = backend.squared_norm(big.data(), int64_t(big.size()));
   return results;

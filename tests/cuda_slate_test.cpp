@@ -111,12 +111,13 @@ TEST_F(CudaSlateTest, SampledSoftmaxLossAndGradients) {
   Twin<float> duser(cpu, *gpu, random_values(n * dim, 26));          // overwritten
   Twin<float> drows(cpu, *gpu, random_values(row_count * dim, 27));  // accumulated
   Twin<float> step_loss(cpu, *gpu, random_values(n, 28));
+  Twin<float> offset(cpu, *gpu, random_values(n * (negatives + 1), 29));  // log-Q corrections
   const double expected = cpu.sampled_softmax_loss(
       duser.cpu(), drows.cpu(), step_loss.cpu(), user.cpu(), rows.cpu(), positive.cpu(),
-      negative_rows.cpu(), step_mask.cpu(), n, negatives, dim, row_count, 0.5f);
+      negative_rows.cpu(), offset.cpu(), step_mask.cpu(), n, negatives, dim, row_count, 0.5f);
   const double actual = gpu->sampled_softmax_loss(
       duser.gpu(), drows.gpu(), step_loss.gpu(), user.gpu(), rows.gpu(), positive.gpu(),
-      negative_rows.gpu(), step_mask.gpu(), n, negatives, dim, row_count, 0.5f);
+      negative_rows.gpu(), offset.gpu(), step_mask.gpu(), n, negatives, dim, row_count, 0.5f);
   EXPECT_NEAR(actual, expected, 1e-4 + 1e-5 * std::fabs(expected));
   EXPECT_TRUE(arrays_near(step_loss.gpu_values(), step_loss.cpu_values(), 1e-5, 1e-5))
       << "step_loss";

@@ -135,6 +135,8 @@ TEST(SampledSoftmaxLossLayer, ValueAndBackwardMatchFiniteDifferences) {
   const std::vector<int32_t> positive = {0, 2, 0};
   const std::vector<int32_t> negative = {1, 4, 3, 3, 2, 1};  // step 1 draws row 3 twice
   const std::vector<uint8_t> loss_step = {1, 1, 0};
+  // A log-Q style offset per logit, added to the scores.
+  const std::vector<float> offset = {0.3f, -1.2f, 0.5f, -0.7f, 0.0f, 2.0f, 9.0f, 9.0f, 9.0f};
   const SampledSoftmaxLoss sampled{K, D};
   auto dot = [&](int64_t i, int32_t row) {
     double sum = 0.0;
@@ -143,22 +145,22 @@ TEST(SampledSoftmaxLossLayer, ValueAndBackwardMatchFiniteDifferences) {
   };
   double expected = 0.0;
   for (int64_t i = 0; i < 2; ++i) {
-    const double l0 = dot(i, positive[i]);
-    const double total =
-        std::exp(l0) + std::exp(dot(i, negative[i * K])) + std::exp(dot(i, negative[i * K + 1]));
+    const double l0 = dot(i, positive[i]) + offset[i * 3];
+    const double total = std::exp(l0) + std::exp(dot(i, negative[i * K]) + offset[i * 3 + 1]) +
+                         std::exp(dot(i, negative[i * K + 1]) + offset[i * 3 + 2]);
     expected += -(l0 - std::log(total));
   }
   EXPECT_NEAR(sampled.forward(backend, nullptr, user.data(), rows.data(), positive.data(),
-                              negative.data(), loss_step.data(), n, U),
+                              negative.data(), offset.data(), loss_step.data(), n, U),
               expected, 1e-5);
 
   const float scale = 0.5f;
   std::vector<float> duser(n * D, 4.0f), drows(U * D, 0.0f);
   sampled.backward(backend, duser.data(), drows.data(), user.data(), rows.data(), positive.data(),
-                   negative.data(), loss_step.data(), n, U, scale);
+                   negative.data(), offset.data(), loss_step.data(), n, U, scale);
   auto loss = [&] {
     return scale * sampled.forward(backend, nullptr, user.data(), rows.data(), positive.data(),
-                                   negative.data(), loss_step.data(), n, U);
+                                   negative.data(), offset.data(), loss_step.data(), n, U);
   };
   EXPECT_TRUE(matches_finite_differences("duser", user, duser, loss, 1e-2, 5e-4));
   EXPECT_TRUE(matches_finite_differences("drows", rows, drows, loss, 1e-2, 5e-4));

@@ -5,12 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
 #include <vector>
 
 #include "core/cpu_backend.hpp"
 #include "core/error.hpp"
 #include "models/batch_ids.hpp"
 #include "models/model_batch.hpp"
+#include "models/negative_sampler.hpp"
 #include "models/parameter_buffer.hpp"
 #include "models/sampled_softmax_objective.hpp"
 #include "models/slate_objective.hpp"
@@ -47,13 +51,29 @@ SequenceBatch small_batch() {
   return batch;
 }
 
+// A uniform sampler over ids 3..9.
+NegativeSamplerConfig uniform_sampler() {
+  NegativeSamplerConfig config;
+  config.num_items = 10;
+  return config;
+}
+
+SampledSoftmaxObjectiveConfig sampled_config() {
+  SampledSoftmaxObjectiveConfig config;
+  config.dim = 2;
+  config.negatives = 2;
+  config.sampler = uniform_sampler();
+  config.log_q_correction = false;
+  config.remove_accidental_hits = false;
+  return config;
+}
+
 // A slate objective and a sampled softmax over the ids of small_batch.
 struct Objectives {
   CpuBackend backend{1};
   ParameterBuffer parameters;
   SlateObjective slate{backend, parameters, SlateObjectiveConfig{IdConventions{}, 2, 27}};
-  SampledSoftmaxObjective sampled{backend,
-                                  SampledSoftmaxObjectiveConfig{IdConventions{}, 10, 2, 2}};
+  SampledSoftmaxObjective sampled{backend, sampled_config()};
 };
 
 const SlateObjectiveBatch& slate_part(const ModelBatch& batch) {
@@ -109,7 +129,8 @@ TEST(BuildModelBatch, SampledSoftmaxPositivesAndNegatives) {
   const int K = 2;
   const ModelBatch model_batch = build_model_batch(batch, {}, &objectives.sampled, 99);
   const auto& sampled = dynamic_cast<const SampledSoftmaxBatch&>(*model_batch.objective);
-  const std::vector<int32_t> negatives = draw_uniform_negatives(batch, K, {}, 10, 99);
+  const std::vector<int32_t> negatives =
+      make_negative_sampler(uniform_sampler())->draw(batch, sampled.loss_step, K, 99).ids;
   // Real clicks (5 at step 0, 7 at step 1, the anomaly included) are loss steps.
   EXPECT_EQ(model_batch.loss_steps(), 2);
   const auto& ids = model_batch.unique_ids;
@@ -136,21 +157,118 @@ TEST(BuildModelBatch, InteractionTypesOutsideTheDatasetAreRefused) {
   EXPECT_THROW(build_model_batch(small_batch(), options, nullptr, 0), Error);
 }
 
-TEST(DrawNegatives, UniformItemsThatDependOnTheUserNotThePosition) {
+TEST(NegativeSamplers, UniformItemsThatDependOnTheUserNotThePosition) {
   SequenceBatch batch = small_batch();
-  const std::vector<int32_t> first = draw_uniform_negatives(batch, 4, {}, 50, 7);
-  ASSERT_EQ(first.size(), 2u * 3 * 4);
+  const auto sampler = make_negative_sampler(uniform_sampler());
+  const std::vector<uint8_t> loss_step = {1, 1, 1, 0, 0, 0};
+  const NegativeDraws first = sampler->draw(batch, loss_step, 4, 7);
+  ASSERT_EQ(first.ids.size(), 2u * 3 * 4);
   for (size_t i = 0; i < 12; ++i) {
-    EXPECT_GE(first[i], 3) << i;
-    EXPECT_LT(first[i], 50) << i;
+    EXPECT_GE(first.ids[i], 3) << i;
+    EXPECT_LT(first.ids[i], 10) << i;
+    EXPECT_DOUBLE_EQ(first.negative_log_q[i], -std::log(7.0)) << i;
   }
-  for (size_t i = 12; i < first.size(); ++i) EXPECT_EQ(first[i], 0) << "padding user, " << i;
+  for (size_t i = 12; i < first.ids.size(); ++i) EXPECT_EQ(first.ids[i], 0) << "padding, " << i;
   // The same user in the other batch position draws the same ids; another seed differs.
   batch.user_row = {-1, 17};
-  const std::vector<int32_t> moved = draw_uniform_negatives(batch, 4, {}, 50, 7);
-  EXPECT_EQ(std::vector<int32_t>(moved.begin() + 12, moved.end()),
-            std::vector<int32_t>(first.begin(), first.begin() + 12));
-  EXPECT_NE(draw_uniform_negatives(small_batch(), 4, {}, 50, 8), first);
+  const NegativeDraws moved = sampler->draw(batch, {0, 0, 0, 1, 1, 1}, 4, 7);
+  EXPECT_EQ(std::vector<int32_t>(moved.ids.begin() + 12, moved.ids.end()),
+            std::vector<int32_t>(first.ids.begin(), first.ids.begin() + 12));
+  EXPECT_NE(sampler->draw(small_batch(), loss_step, 4, 8).ids, first.ids);
+}
+
+// Draw frequencies against the q each sampler reports: with many draws every candidate's
+// share must lie within 5 standard errors of its q (a binomial bound, not a tuned tolerance).
+void expect_frequencies_match_q(const NegativeSampler& sampler, const SequenceBatch& batch,
+                                const std::vector<uint8_t>& loss_step, int K) {
+  SCOPED_TRACE(sampler.name());
+  std::map<int32_t, double> log_q;
+  std::map<int32_t, int64_t> count;
+  int64_t draws = 0;
+  for (uint64_t seed = 0; seed < 400; ++seed) {
+    const NegativeDraws drawn = sampler.draw(batch, loss_step, K, seed);
+    for (size_t i = 0; i < drawn.ids.size(); ++i) {
+      if (!loss_step[i / K]) continue;
+      ++count[drawn.ids[i]];
+      ++draws;
+      const auto known = log_q.find(drawn.ids[i]);
+      if (known != log_q.end()) {
+        EXPECT_DOUBLE_EQ(known->second, drawn.negative_log_q[i]);
+      }
+      log_q[drawn.ids[i]] = drawn.negative_log_q[i];
+    }
+  }
+  double total_q = 0;
+  for (const auto& [item, value] : log_q) {
+    const double q = std::exp(value);
+    total_q += q;
+    const double share = static_cast<double>(count[item]) / static_cast<double>(draws);
+    const double standard_error = std::sqrt(q * (1 - q) / static_cast<double>(draws));
+    EXPECT_LE(std::fabs(share - q), 5 * standard_error + 1e-12)
+        << "item " << item << ": drawn " << share << ", q " << q;
+  }
+  EXPECT_LE(total_q, 1.0 + 1e-9);
+}
+
+TEST(NegativeSamplers, DrawFrequenciesMatchTheirProbabilities) {
+  // 4 users x 3 steps with items 3..9, some repeated (the in-batch pool counts repeats).
+  SequenceBatch batch;
+  batch.batch_users = batch.valid_users = 4;
+  batch.max_steps = 3;
+  batch.user_row = {0, 1, 2, 3};
+  batch.item = {3, 4, 4, 5, 4, 9, 3, 3, 7, 6, 4, 8};
+  const std::vector<uint8_t> loss_step(12, 1);
+  NegativeSamplerConfig config = uniform_sampler();
+  const auto counts = std::make_shared<std::vector<int64_t>>(10, 0);
+  (*counts)[3] = 40;
+  (*counts)[4] = 10;
+  (*counts)[9] = 2;
+  config.counts = counts;
+  for (const char* kind : {"uniform", "popularity", "in_batch", "mixed"}) {
+    config.kind = kind;
+    expect_frequencies_match_q(*make_negative_sampler(config), batch, loss_step, 4);
+  }
+  // The positive's q is its own draw probability: popularity (count + 1)^0.75 over the total.
+  config.kind = "popularity";
+  const NegativeDraws drawn = make_negative_sampler(config)->draw(batch, loss_step, 4, 1);
+  double total = 0;
+  for (int64_t item = 3; item < 10; ++item) total += std::pow((*counts)[item] + 1.0, 0.75);
+  EXPECT_NEAR(drawn.positive_log_q[0], std::log(std::pow(41.0, 0.75) / total), 1e-12);
+  config.kind = "bogus";
+  EXPECT_THROW(make_negative_sampler(config), Error);
+  config.kind = "popularity";
+  config.counts = nullptr;
+  EXPECT_THROW(make_negative_sampler(config), Error);
+}
+
+TEST(SampledSoftmaxObjective, LeavesOutAccidentalHitsAndCorrectsLogQ) {
+  CpuBackend backend(1);
+  SampledSoftmaxObjectiveConfig config = sampled_config();
+  config.negatives = 8;
+  config.remove_accidental_hits = true;
+  config.log_q_correction = true;
+  config.sampler.kind = "in_batch";
+  SampledSoftmaxObjective objective(backend, config);
+  RowRequests requests;
+  const SequenceBatch batch = small_batch();  // loss steps: items 5 and 7
+  const auto prepared = objective.prepare(batch, 3, requests);
+  const std::vector<int64_t> ids = requests.finish();
+  const auto& sampled = dynamic_cast<const SampledSoftmaxBatch&>(*prepared);
+  for (int step = 0; step < 2; ++step) {
+    const int64_t positive = ids[sampled.positive[step]];
+    int kept = 0;
+    for (int k = 0; k < 8; ++k) {
+      const int32_t row = sampled.negative[step * 8 + k];
+      if (row < 0) continue;
+      ++kept;
+      EXPECT_NE(ids[row], positive) << "step " << step << " draw " << k;
+      // In-batch q of the other item is 1/2: c = log(8 * 1/2).
+      EXPECT_NEAR(sampled.logit_offset[step * 9 + k + 1], -std::log(4.0), 1e-6);
+    }
+    EXPECT_GT(kept, 0) << "step " << step;
+    EXPECT_LT(kept, 8) << "with two batch items some draws hit the positive";
+    EXPECT_NEAR(sampled.logit_offset[step * 9], -std::log(4.0), 1e-6);
+  }
 }
 
 }  // namespace

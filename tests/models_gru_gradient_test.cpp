@@ -3,6 +3,7 @@
 // interaction types and H != D; gradients accumulate over backwards; one backward per forward.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <vector>
 
 #include "core/cpu_backend.hpp"
@@ -54,15 +55,19 @@ DatasetFacts small_dataset() {
   return data;
 }
 
-void check_model_gradients(const std::string& objective) {
-  SCOPED_TRACE(objective);
+void check_model_gradients(const ObjectiveSpec& objective) {
+  SCOPED_TRACE(objective.kind + " " + objective.sampler);
   CpuBackend backend(1);
   Random random(41);
-  RecommenderModel model(backend, UserModelSpec{"gru", 3, 4}, ObjectiveSpec{objective, 3},
-                         small_dataset());
+  DatasetFacts data = small_dataset();
+  auto counts = std::make_shared<std::vector<int64_t>>(10, 0);
+  for (int64_t item = 3; item < 10; ++item)
+    (*counts)[item] = static_cast<int64_t>(random.below(20));
+  data.item_counts = counts;
+  RecommenderModel model(backend, UserModelSpec{"gru", 3, 4}, objective, data);
   model.initialize(5);
   ParameterBuffer& parameters = model.parameters();
-  if (objective == "slate") {
+  if (objective.kind != "sampled_softmax") {
     // Non-zero no-click biases, so their gradients are not trivially at zero weights.
     std::vector<float> bias(static_cast<size_t>(parameters.view("no_click_bias").numel));
     for (float& value : bias) value = static_cast<float>(0.3 * random.normal());
@@ -96,11 +101,23 @@ void check_model_gradients(const std::string& objective) {
 }
 
 TEST(GruUserModelGradients, SlateObjectiveMatchesFiniteDifferences) {
-  check_model_gradients("slate");
+  check_model_gradients(ObjectiveSpec{"slate", 3});
 }
 
 TEST(GruUserModelGradients, SampledSoftmaxMatchesFiniteDifferences) {
-  check_model_gradients("sampled_softmax");
+  ObjectiveSpec spec{"sampled_softmax", 3};
+  for (const char* sampler : {"uniform", "popularity", "in_batch", "mixed"}) {
+    spec.sampler = sampler;  // the non-uniform ones with the log-Q correction
+    check_model_gradients(spec);
+  }
+}
+
+TEST(GruUserModelGradients, MixedObjectiveMatchesFiniteDifferences) {
+  ObjectiveSpec spec{"mixed", 3};
+  spec.sampler = "popularity";
+  spec.slate_weight = 0.7;
+  spec.catalogue_weight = 1.6;
+  check_model_gradients(spec);
 }
 
 TEST(GruUserModelGradients, GradientsAccumulateAcrossBackwards) {

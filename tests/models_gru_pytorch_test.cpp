@@ -18,6 +18,7 @@
 #endif
 #include "data/split.hpp"
 #include "models/model_batch.hpp"
+#include "models/negative_sampler.hpp"
 #include "models/recommender_model.hpp"
 #include "models/sampled_softmax_objective.hpp"
 #include "tests/models_run_support.hpp"
@@ -133,17 +134,25 @@ void run_fixture(const std::string& name, Device device) {
   std::unique_ptr<RecommenderModel> model = fixture_model(backend, fixture, objective);
   const std::vector<float> table = array<float>(fixture.at("weights").at("item_embedding"));
 
-  // Training: loss and every gradient. The sampled softmax's negatives are the fixture's:
-  // they were drawn by draw_uniform_negatives with the fixture's seed.
+  // Training: loss and every gradient. The sampled softmax's negatives are the fixture's: the
+  // script drew them as the uniform sampler does, with the fixture's seed.
   const SequenceBatch train = fixture_batch(fixture, LoaderPhase::kTrain);
   const uint64_t seed = sampled ? config.at("negatives_seed").get<uint64_t>() : 0;
-  if (sampled) {
-    ASSERT_EQ(draw_uniform_negatives(train, config.at("negatives").get<int>(), IdConventions{},
-                                     num_items, seed),
-              array<int32_t>(fixture.at("batch").at("negatives")));
-  }
   const ModelBatch batch =
       build_model_batch(train, model->input_options(), &model->objective(), seed);
+  if (sampled) {
+    NegativeSamplerConfig uniform;
+    uniform.num_items = num_items;
+    const int K = config.at("negatives").get<int>();
+    const std::vector<int32_t> drawn =
+        make_negative_sampler(uniform)->draw(train, batch.objective->loss_step, K, seed).ids;
+    const std::vector<int32_t> expected = array<int32_t>(fixture.at("batch").at("negatives"));
+    for (size_t i = 0; i < drawn.size(); ++i) {
+      if (batch.objective->loss_step[i / K]) {
+        ASSERT_EQ(drawn[i], expected[i]) << "draw " << i;
+      }
+    }
+  }
   ASSERT_EQ(batch.loss_steps(), results.at("loss_steps").get<int64_t>());
   const std::vector<float> rows = gather_rows(table, batch.unique_ids, D);
   const Tensor device_rows = on_device(backend, rows);

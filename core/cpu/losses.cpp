@@ -59,8 +59,9 @@ double CpuBackend::slate_cross_entropy(float* dscores, float* step_loss, const f
 double CpuBackend::sampled_softmax_loss(float* duser, float* drows, float* step_loss,
                                         const float* user, const float* rows,
                                         const int32_t* positive, const int32_t* negative,
-                                        const uint8_t* step_mask, int64_t n, int64_t negatives,
-                                        int64_t dim, int64_t row_count, float gradient_scale) {
+                                        const float* logit_offset, const uint8_t* step_mask,
+                                        int64_t n, int64_t negatives, int64_t dim,
+                                        int64_t row_count, float gradient_scale) {
   for (int64_t i = 0; i < n; ++i) {
     if (!step_mask[i]) continue;
     REQUIRE(positive[i] >= 0 && positive[i] < row_count,
@@ -92,11 +93,13 @@ double CpuBackend::sampled_softmax_loss(float* duser, float* drows, float* step_
         for (int64_t c = 0; c < dim; ++c) sum += double(user_row[c]) * item[c];
         return sum;
       };
-      logits[0] = score(positive[i]);
+      const float* offset = logit_offset ? logit_offset + i * width : nullptr;
+      logits[0] = score(positive[i]) + (offset ? offset[0] : 0.0);
       double maximum = logits[0];
       for (int64_t k = 0; k < negatives; ++k) {
         const int32_t row = negative[i * negatives + k];
-        logits[static_cast<size_t>(k + 1)] = row < 0 ? 0.0 : score(row);
+        logits[static_cast<size_t>(k + 1)] =
+            row < 0 ? 0.0 : score(row) + (offset ? offset[k + 1] : 0.0);
         if (row >= 0) maximum = std::max(maximum, logits[static_cast<size_t>(k + 1)]);
       }
       double denominator = 0.0;

@@ -98,12 +98,13 @@ void launch_slate_cross_entropy(float* dscores, float* step_loss, const float* s
                                 cudaStream_t stream);
 
 // ---- sampled_softmax.cu -------------------------------------------------------------------
-// logits: scratch [n, negatives + 1]; step_loss [n] required.
+// logits: scratch [n, negatives + 1]; step_loss [n] required; logit_offset may be nullptr.
 void launch_sampled_softmax(float* duser, float* drows, float* step_loss, float* logits,
                             const float* user, const float* rows, const int32_t* positive,
-                            const int32_t* negative, const uint8_t* step_mask, int64_t n,
-                            int64_t negatives, int64_t dim, int64_t row_count, float gradient_scale,
-                            DeviceFault* fault, cudaStream_t stream);
+                            const int32_t* negative, const float* logit_offset,
+                            const uint8_t* step_mask, int64_t n, int64_t negatives, int64_t dim,
+                            int64_t row_count, float gradient_scale, DeviceFault* fault,
+                            cudaStream_t stream);
 
 // ---- optimizer.cu -------------------------------------------------------------------------
 // Bias corrections are computed once on the host (in double) and passed in.

@@ -44,9 +44,9 @@ __device__ inline int32_t logit_row(const int32_t* positive, const int32_t* nega
 __global__ void sampled_softmax_kernel(float* duser, float* drows, float* step_loss, float* logits,
                                        const float* user, const float* rows,
                                        const int32_t* positive, const int32_t* negative,
-                                       const uint8_t* step_mask, int64_t n, int64_t negatives,
-                                       int64_t dim, int64_t row_count, float gradient_scale,
-                                       DeviceFault* fault) {
+                                       const float* logit_offset, const uint8_t* step_mask,
+                                       int64_t n, int64_t negatives, int64_t dim, int64_t row_count,
+                                       float gradient_scale, DeviceFault* fault) {
   __shared__ float shared[kWarps];
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int64_t width = negatives + 1;
@@ -77,7 +77,8 @@ __global__ void sampled_softmax_kernel(float* duser, float* drows, float* step_l
       float sum = 0.0f;
       for (int64_t d = lane; d < dim; d += 32) sum += user[i * dim + d] * rows[row * dim + d];
       sum = warp_sum(sum);
-      if (lane == 0) logit[k] = sum;
+      if (lane == 0)
+        logit[k] = sum + (logit_offset != nullptr ? logit_offset[i * width + k] : 0.0f);
     }
     __syncthreads();
     float largest = -INFINITY;
@@ -114,14 +115,15 @@ __global__ void sampled_softmax_kernel(float* duser, float* drows, float* step_l
 
 void launch_sampled_softmax(float* duser, float* drows, float* step_loss, float* logits,
                             const float* user, const float* rows, const int32_t* positive,
-                            const int32_t* negative, const uint8_t* step_mask, int64_t n,
-                            int64_t negatives, int64_t dim, int64_t row_count, float gradient_scale,
-                            DeviceFault* fault, cudaStream_t stream) {
+                            const int32_t* negative, const float* logit_offset,
+                            const uint8_t* step_mask, int64_t n, int64_t negatives, int64_t dim,
+                            int64_t row_count, float gradient_scale, DeviceFault* fault,
+                            cudaStream_t stream) {
   if (n <= 0) return;
   const unsigned int blocks = static_cast<unsigned int>(n < 65536 ? n : 65536);
   sampled_softmax_kernel<<<blocks, kThreads, 0, stream>>>(
-      duser, drows, step_loss, logits, user, rows, positive, negative, step_mask, n, negatives, dim,
-      row_count, gradient_scale, fault);
+      duser, drows, step_loss, logits, user, rows, positive, negative, logit_offset, step_mask, n,
+      negatives, dim, row_count, gradient_scale, fault);
   CHECK_CUDA_LAUNCH();
 }
 

@@ -1,4 +1,4 @@
-#include "data/generator_alias_table.hpp"
+#include "core/alias_table.hpp"
 
 #include "core/error.hpp"
 

@@ -1,4 +1,5 @@
-// Walker/Vose alias table: O(1) draws from a fixed discrete distribution (item popularity).
+// Walker/Vose alias table: O(1) draws from a fixed discrete distribution (item popularity: the
+// generator's exposure, the popularity sampler's negatives).
 #pragma once
 
 #include <cstdint>
@@ -14,8 +15,9 @@ class AliasTable {
   // weights: non-negative, not all zero.
   explicit AliasTable(const std::vector<double>& weights);
   // An index in [0, size()) drawn with probability weight / sum.
-  uint32_t draw(Random& random) const {
-    const uint64_t bits = random.next();
+  uint32_t draw(Random& random) const { return draw(random.next()); }
+  // The same from 64 random bits (a counter-based draw: hash_mix of the draw's coordinates).
+  uint32_t draw(uint64_t bits) const {
     // High bits choose the column, low bits the coin.
     const auto column = static_cast<uint32_t>((static_cast<unsigned __int128>(bits) * size_) >> 64);
     const double coin = static_cast<double>(bits & 0xffffffffu) * 0x1.0p-32;
