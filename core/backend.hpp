@@ -27,6 +27,7 @@
 #include "core/ops/memory_ops.hpp"
 #include "core/ops/optimizer_ops.hpp"
 #include "core/ops/slate_ops.hpp"
+#include "core/ops/softmax_ops.hpp"
 #include "core/ops/top_k_ops.hpp"
 #include "core/tensor.hpp"
 
@@ -41,6 +42,7 @@ class Backend : public MemoryOps,
                 public GruOps,
                 public SlateOps,
                 public LossOps,
+                public SoftmaxOps,
                 public OptimizerOps,
                 public TopKOps {
  public:

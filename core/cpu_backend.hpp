@@ -109,6 +109,13 @@ class CpuBackend final : public Backend {
                               int64_t negatives, int64_t dim, int64_t row_count,
                               float gradient_scale) override;
 
+  // ---- catalogue softmax (core/ops/softmax_ops.hpp; core/cpu/softmax.cpp)
+  void logsumexp_update(float* running_max, float* running_sum, const float* scores, int64_t rows,
+                        int64_t columns) override;
+  void softmax_from_logsumexp(float* scores, const float* logsumexp, int64_t rows, int64_t columns,
+                              float scale) override;
+  void rowwise_dot(float* out, const float* a, const float* b, int64_t rows, int64_t dim) override;
+
   // ---- optimizers (core/ops/optimizer_ops.hpp; core/cpu/optimizers.cpp)
   void adam_update(float* parameters, float* first_moment, float* second_moment,
                    const float* gradients, int64_t n, const AdamSettings& settings) override;

@@ -14,6 +14,7 @@ if(SLATETRAIN_CUDA)
     cuda/reduction.cu
     cuda/sampled_softmax.cu
     cuda/slate.cu
+    cuda/softmax.cu
     cuda/top_k.cu
   )
   # cuDNN and NCCL headers come with the toolkit's include directory (core/cuda_error.hpp);

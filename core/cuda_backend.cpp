@@ -487,6 +487,26 @@ double CudaBackend::sampled_softmax_loss(float* duser, float* drows, float* step
   return sum_to_host(per_step, n);
 }
 
+// ---- catalogue softmax ----------------------------------------------------------------------
+
+void CudaBackend::logsumexp_update(float* running_max, float* running_sum, const float* scores,
+                                   int64_t rows, int64_t columns) {
+  require_sizes("logsumexp_update", rows, columns);
+  cuda::launch_logsumexp_update(running_max, running_sum, scores, rows, columns, stream_);
+}
+
+void CudaBackend::softmax_from_logsumexp(float* scores, const float* logsumexp, int64_t rows,
+                                         int64_t columns, float scale) {
+  require_sizes("softmax_from_logsumexp", rows, columns);
+  cuda::launch_softmax_from_logsumexp(scores, logsumexp, rows, columns, scale, stream_);
+}
+
+void CudaBackend::rowwise_dot(float* out, const float* a, const float* b, int64_t rows,
+                              int64_t dim) {
+  require_sizes("rowwise_dot", rows, dim);
+  cuda::launch_rowwise_dot(out, a, b, rows, dim, stream_);
+}
+
 // ---- optimizers -----------------------------------------------------------------------------
 
 void CudaBackend::adam_update(float* parameters, float* first_moment, float* second_moment,

@@ -324,9 +324,38 @@ void ShardedEmbedding::apply_row_gradients(const RowGradients& gradients, float 
                   learning_rate);
 }
 
+float* ShardedEmbedding::local_gradients() {
+  if (local_gradients_.empty() && local_rows_ > 0) {
+    local_gradients_ = Tensor(backend_, {local_rows_, options_.dim}, DType::kFloat32);
+    local_gradients_.zero();
+    std::vector<int32_t> rows(static_cast<size_t>(local_rows_));
+    std::iota(rows.begin(), rows.end(), 0);
+    all_local_rows_ = to_device(backend_, rows);
+  }
+  local_gradients_used_ = true;
+  return local_gradients_.empty() ? nullptr : local_gradients_.data<float>();
+}
+
 void ShardedEmbedding::backward_and_update(const RowExchange& exchange, const float* drows,
                                            float learning_rate) {
-  apply_row_gradients(reduce_row_grads(exchange, drows), learning_rate);
+  RowGradients gradients = reduce_row_grads(exchange, drows);
+  if (!local_gradients_used_) {
+    apply_row_gradients(gradients, learning_rate);
+    return;
+  }
+  // The whole shard has gradients this step: fold the touched rows' into them, update all.
+  local_gradients_used_ = false;
+  const int64_t touched = static_cast<int64_t>(gradients.rows.size());
+  if (touched > 0) {
+    backend_.embedding_backward(local_gradients_.data<float>(), gradients.gradients.data<float>(),
+                                gradients.rows_device.data<int32_t>(), touched, options_.dim,
+                                local_rows_);
+  }
+  optimizer_.step(table_.empty() ? nullptr : table_.data<float>(),
+                  local_rows_ > 0 ? all_local_rows_.data<int32_t>() : nullptr,
+                  local_rows_ > 0 ? local_gradients_.data<float>() : nullptr, local_rows_,
+                  learning_rate);
+  if (local_rows_ > 0) local_gradients_.zero();
 }
 
 // ---- checkpoints --------------------------------------------------------------------------

@@ -23,8 +23,9 @@
 #include <vector>
 
 #include "core/backend.hpp"
-#include "core/tensor.hpp"
 #include "core/communicator.hpp"
+#include "core/tensor.hpp"
+#include "models/catalogue_shard.hpp"
 #include "models/optimizer_sparse_rows.hpp"
 
 namespace slatetrain {
@@ -61,7 +62,7 @@ struct RowGradients {
   Tensor gradients;           // [touched, D] float
 };
 
-class ShardedEmbedding {
+class ShardedEmbedding final : public CatalogueShard {
  public:
   // Allocates this rank's rows and optimizer state and fills the rows from the seed: the
   // whole table is the same for any world size. `communicator` carries rows and row gradients
@@ -71,12 +72,20 @@ class ShardedEmbedding {
   ShardedEmbedding(Communicator& communicator, Communicator& host_communicator, Backend& backend,
                    const ShardedEmbeddingOptions& options);
 
-  int64_t num_items() const { return options_.num_items; }
-  int64_t dim() const { return options_.dim; }
-  int64_t local_rows() const { return local_rows_; }
+  int64_t num_items() const override { return options_.num_items; }
+  int64_t dim() const override { return options_.dim; }
+  int64_t local_rows() const override { return local_rows_; }
   int owner_of(int64_t item) const { return static_cast<int>(item % world_); }
   int64_t local_row_of(int64_t item) const { return item / world_; }
-  int64_t item_of_local_row(int64_t local_row) const { return local_row * world_ + rank_; }
+  int64_t item_of_local_row(int64_t local_row) const override { return local_row * world_ + rank_; }
+
+  // ---- the whole local shard (models/catalogue_shard.hpp) ----
+  const float* local_vectors() override { return table_.empty() ? nullptr : table_.data<float>(); }
+  // Allocated (and zeroed) on first use; once used in a step, backward_and_update applies it to
+  // every local row and zeroes it again.
+  float* local_gradients() override;
+  Communicator& device_communicator() override { return communicator_; }
+  Communicator& host_communicator() override { return host_communicator_; }
   // shapes: [local_rows, D] on the backend's device; row r is item r * world + rank.
   Tensor& table() { return table_; }
   SparseRowOptimizer& optimizer() { return optimizer_; }
@@ -105,6 +114,8 @@ class ShardedEmbedding {
   RowGradients reduce_row_grads(const RowExchange& exchange, const float* drows);
   // Local. The sparse optimizer on the touched rows (called on every rank every step).
   void apply_row_gradients(const RowGradients& gradients, float learning_rate);
+  // reduce_row_grads and apply_row_gradients; when the step used local_gradients(), the
+  // batch's row gradients are added into them and every local row is updated.
   void backward_and_update(const RowExchange& exchange, const float* drows, float learning_rate);
 
   // ---- checkpoints: whole tables in global item order, in bounded chunks ----
@@ -138,6 +149,9 @@ class ShardedEmbedding {
   int64_t local_rows_;
   Tensor table_;  // [local_rows, D]
   SparseRowOptimizer optimizer_;
+  Tensor local_gradients_;  // [local_rows, D], see local_gradients()
+  Tensor all_local_rows_;   // [local_rows] int32 0..local_rows-1 (updates of every row)
+  bool local_gradients_used_ = false;
 };
 
 }  // namespace slatetrain

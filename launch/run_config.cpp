@@ -173,10 +173,11 @@ std::vector<KeySpec> declared_keys() {
       "steps of history the model sees (the loader's window; 0: the dataset's max_steps)"));
   keys.push_back(string_key(
       "objective.kind", [](C& c) -> std::string& { return c.objective.kind; },
-      {"slate", "sampled_softmax", "mixed"},
+      {"slate", "sampled_softmax", "full_softmax", "mixed"},
       "the loss (docs/MODELS.md): slate: softmax over the shown slate and no-click; "
-      "sampled_softmax: the click against sampled negatives from the catalogue; mixed: "
-      "slate_weight * slate + catalogue_weight * objective.catalogue"));
+      "sampled_softmax: the click against sampled negatives from the catalogue; full_softmax: "
+      "against the whole catalogue; mixed: slate_weight * slate + catalogue_weight * "
+      "objective.catalogue"));
   keys.push_back(int_key<int>(
       "objective.negatives", [](C& c) -> int& { return c.objective.negatives; }, 1,
       "sampled_softmax: negatives per step"));
@@ -197,7 +198,8 @@ std::vector<KeySpec> declared_keys() {
       "sampled_softmax: leave out negatives that are the step's own item"));
   keys.push_back(string_key(
       "objective.catalogue", [](C& c) -> std::string& { return c.objective.catalogue; },
-      {"sampled_softmax"}, "mixed: the catalogue objective beside the slate objective"));
+      {"sampled_softmax", "full_softmax"},
+      "mixed: the catalogue objective beside the slate objective"));
   keys.push_back(double_key(
       "objective.slate_weight", [](C& c) -> double& { return c.objective.slate_weight; }, 0,
       "mixed: weight of the slate objective"));

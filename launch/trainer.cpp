@@ -153,7 +153,8 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
   item_counts_ = std::make_shared<const std::vector<int64_t>>(evaluator_->count_training_clicks());
   model_ = std::make_unique<RecommenderModel>(backend_, user_model_spec(config_),
                                               objective_spec(config_),
-                                              dataset_facts(manifest_, config_, item_counts_));
+                                              dataset_facts(manifest_, config_, item_counts_),
+                                              embedding_.get());
   model_->initialize(hash_mix(seed, kModelStream));
 
   AdamOptions adam;

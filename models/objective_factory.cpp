@@ -1,6 +1,7 @@
 #include "models/objective_factory.hpp"
 
 #include "core/error.hpp"
+#include "models/full_softmax_objective.hpp"
 #include "models/mixed_objective.hpp"
 #include "models/sampled_softmax_objective.hpp"
 #include "models/slate_objective.hpp"
@@ -9,7 +10,7 @@ namespace slatetrain {
 
 std::unique_ptr<Objective> make_objective(Backend& backend, ParameterBuffer& parameters,
                                           const ObjectiveSpec& spec, const DatasetFacts& data,
-                                          int64_t dim) {
+                                          int64_t dim, CatalogueShard* catalogue) {
   if (spec.kind == "slate") {
     REQUIRE(data.slate_slots > 0,
             "objective.kind 'slate' needs a dataset with slates, and "
@@ -37,19 +38,29 @@ std::unique_ptr<Objective> make_objective(Backend& backend, ParameterBuffer& par
     config.remove_accidental_hits = spec.remove_accidental_hits;
     return std::make_unique<SampledSoftmaxObjective>(backend, config);
   }
+  if (spec.kind == "full_softmax") {
+    REQUIRE(catalogue, "objective 'full_softmax' needs the sharded item table");
+    FullSoftmaxObjectiveConfig config;
+    config.ids = data.ids;
+    config.dim = dim;
+    return std::make_unique<FullSoftmaxObjective>(backend, *catalogue, config);
+  }
   if (spec.kind == "mixed") {
-    ObjectiveSpec slate = spec, catalogue = spec;
+    ObjectiveSpec slate = spec, catalogue_spec = spec;
     slate.kind = "slate";
-    catalogue.kind = spec.catalogue;
+    catalogue_spec.kind = spec.catalogue;
     REQUIRE(spec.catalogue != "slate" && spec.catalogue != "mixed",
             "objective.catalogue must be a catalogue objective (sampled_softmax), not '"
                 << spec.catalogue << "'");
     return std::make_unique<MixedObjective>(
-        backend, dim, make_objective(backend, parameters, slate, data, dim), spec.slate_weight,
-        make_objective(backend, parameters, catalogue, data, dim), spec.catalogue_weight);
+        backend, dim, make_objective(backend, parameters, slate, data, dim, catalogue),
+        spec.slate_weight,
+        make_objective(backend, parameters, catalogue_spec, data, dim, catalogue),
+        spec.catalogue_weight);
   }
-  RAISE("objective.kind '" << spec.kind
-                           << "' is not an objective (known: slate, sampled_softmax, mixed)");
+  RAISE("objective.kind '"
+        << spec.kind
+        << "' is not an objective (known: slate, sampled_softmax, full_softmax, mixed)");
 }
 
 }  // namespace slatetrain

@@ -5,4 +5,5 @@ target_sources(slatetrain_models PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/sampled_softmax_objective.cpp
   ${CMAKE_CURRENT_LIST_DIR}/negative_sampler.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mixed_objective.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/full_softmax_objective.cpp
 )

@@ -12,9 +12,10 @@ constexpr uint64_t kObjectiveStream = 0x6f626a656374;  // "object"
 }  // namespace
 
 RecommenderModel::RecommenderModel(Backend& backend, const UserModelSpec& user_model,
-                                   const ObjectiveSpec& objective, const DatasetFacts& data) {
+                                   const ObjectiveSpec& objective, const DatasetFacts& data,
+                                   CatalogueShard* catalogue) {
   user_model_ = make_user_model(backend, parameters_, user_model, data);
-  objective_ = make_objective(backend, parameters_, objective, data, user_model_->dim());
+  objective_ = make_objective(backend, parameters_, objective, data, user_model_->dim(), catalogue);
   const int window = user_model_->max_steps();
   REQUIRE(window == 0 || data.max_steps <= window,
           "model.max_length " << window << " is shorter than the batches' " << data.max_steps

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/backend.hpp"
+#include "models/catalogue_shard.hpp"
 #include "models/model_batch.hpp"
 #include "models/model_spec.hpp"
 #include "models/objective.hpp"
@@ -17,8 +18,11 @@ namespace slatetrain {
 
 class RecommenderModel {
  public:
+  // catalogue: this rank's shard of the item table, for objectives that score the whole
+  // catalogue (nullptr: none may be asked for).
   RecommenderModel(Backend& backend, const UserModelSpec& user_model,
-                   const ObjectiveSpec& objective, const DatasetFacts& data);
+                   const ObjectiveSpec& objective, const DatasetFacts& data,
+                   CatalogueShard* catalogue = nullptr);
   RecommenderModel(const RecommenderModel&) = delete;
   RecommenderModel& operator=(const RecommenderModel&) = delete;
 

@@ -7,6 +7,7 @@ slatetrain_add_test(NAME core_tests
     ${CMAKE_CURRENT_SOURCE_DIR}/core_embedding_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/core_gru_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/core_slate_test.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/core_softmax_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/core_optimizer_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/core_top_k_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/core_determinism_test.cpp

@@ -8,6 +8,7 @@ if(SLATETRAIN_CUDA)
       ${CMAKE_CURRENT_SOURCE_DIR}/cuda_embedding_test.cpp
       ${CMAKE_CURRENT_SOURCE_DIR}/cuda_gru_test.cpp
       ${CMAKE_CURRENT_SOURCE_DIR}/cuda_slate_test.cpp
+      ${CMAKE_CURRENT_SOURCE_DIR}/cuda_softmax_test.cpp
       ${CMAKE_CURRENT_SOURCE_DIR}/cuda_optimizer_test.cpp
       ${CMAKE_CURRENT_SOURCE_DIR}/cuda_top_k_test.cpp
       ${CMAKE_CURRENT_SOURCE_DIR}/cuda_memory_test.cpp

@@ -32,3 +32,11 @@ slatetrain_add_dist_mpi_test(NAME dist_sharded_embedding_mpi
 
 slatetrain_add_dist_mpi_test(NAME dist_buckets_topk_mpi
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/dist_buckets_topk_mpi.cpp)
+
+# The full softmax over the sharded catalogue against a single-process reference; also at one
+# rank, where the finite-difference check runs.
+slatetrain_add_dist_mpi_test(NAME dist_full_softmax_mpi
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/dist_full_softmax_mpi.cpp
+  LIBRARIES slatetrain_models)
+slatetrain_add_mpi_test(NAME dist_full_softmax_mpi_np1 RANKS 1
+  COMMAND $<TARGET_FILE:dist_full_softmax_mpi> LABELS dist TIMEOUT 60)

@@ -134,12 +134,18 @@ def case_equivalence(args, ranks):
     # three epochs, so the batch pipeline's epoch turns and step-seeded negatives are compared.
     batch = TINY_USERS
     settings = ["schedule.max_steps=3", "evaluation.max_users=64"]
-    for loss in ("slate", "sampled_softmax"):
-        one = os.path.join(args.work, f"equivalence-{ranks}-{loss}-np1")
-        many = os.path.join(args.work, f"equivalence-{ranks}-{loss}-np{ranks}")
-        train(args, 1, tiny(args), one, settings + [f"schedule.batch_users={batch}", f"objective.kind={loss}"])
+    # The objectives whose draws do not depend on the rank split (the in-batch samplers draw
+    # from the local batch, so they are left out).
+    objectives = {"slate": [], "sampled_softmax": [], "full_softmax": [],
+                  "mixed": ["objective.sampler=popularity", "objective.catalogue_weight=0.5"],
+                  "mixed-full": ["objective.kind=mixed", "objective.catalogue=full_softmax"]}
+    for name, extra in objectives.items():
+        kind = [] if name == "mixed-full" else [f"objective.kind={name}"]
+        one = os.path.join(args.work, f"equivalence-{ranks}-{name}-np1")
+        many = os.path.join(args.work, f"equivalence-{ranks}-{name}-np{ranks}")
+        train(args, 1, tiny(args), one, settings + [f"schedule.batch_users={batch}"] + kind + extra)
         train(args, ranks, tiny(args), many,
-              settings + [f"schedule.batch_users={batch // ranks}", f"objective.kind={loss}"])
+              settings + [f"schedule.batch_users={batch // ranks}"] + kind + extra)
         compare(args, checkpoints(one)[-1], checkpoints(many)[-1], 2e-5)
 
 

@@ -97,6 +97,14 @@ void launch_slate_cross_entropy(float* dscores, float* step_loss, const float* s
                                 int64_t slate, float gradient_scale, DeviceFault* fault,
                                 cudaStream_t stream);
 
+// ---- softmax.cu -----------------------------------------------------------------------------
+void launch_logsumexp_update(float* running_max, float* running_sum, const float* scores,
+                             int64_t rows, int64_t columns, cudaStream_t stream);
+void launch_softmax_from_logsumexp(float* scores, const float* logsumexp, int64_t rows,
+                                   int64_t columns, float scale, cudaStream_t stream);
+void launch_rowwise_dot(float* out, const float* a, const float* b, int64_t rows, int64_t dim,
+                        cudaStream_t stream);
+
 // ---- sampled_softmax.cu -------------------------------------------------------------------
 // logits: scratch [n, negatives + 1]; step_loss [n] required; logit_offset may be nullptr.
 void launch_sampled_softmax(float* duser, float* drows, float* step_loss, float* logits,
