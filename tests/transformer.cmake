@@ -1,0 +1,7 @@
+# The transformer: its op families on the CPU backend against plain loops and finite
+# differences, its layers and encoder against finite differences and a PyTorch fixture
+# (tests/fixtures/make_transformer_fixtures.py), and the CUDA twins against the CPU.
+slatetrain_add_test(NAME core_transformer_ops_tests
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/core_transformer_ops_test.cpp
+  LIBRARIES slatetrain_core
+  LABELS unit transformer)
