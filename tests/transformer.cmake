@@ -5,3 +5,7 @@ slatetrain_add_test(NAME core_transformer_ops_tests
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/core_transformer_ops_test.cpp
   LIBRARIES slatetrain_core
   LABELS unit transformer)
+slatetrain_add_test(NAME models_transformer_tests
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/layer_transformer_test.cpp
+  LIBRARIES slatetrain_models
+  LABELS unit transformer)

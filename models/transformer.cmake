@@ -1,0 +1,7 @@
+# The transformer's layers (layer norm, causal self-attention, feed-forward, dropout) and its
+# encoder stack; they join slatetrain_models (models.cmake, sorted before this fragment).
+target_sources(slatetrain_models PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/causal_self_attention.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/feed_forward.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/transformer_encoder.cpp
+)
