@@ -7,5 +7,6 @@ slatetrain_add_test(NAME core_transformer_ops_tests
   LABELS unit transformer)
 slatetrain_add_test(NAME models_transformer_tests
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/layer_transformer_test.cpp
-  LIBRARIES slatetrain_models
+          ${CMAKE_CURRENT_SOURCE_DIR}/models_transformer_pytorch_test.cpp
+  LIBRARIES slatetrain_models nlohmann_json::nlohmann_json
   LABELS unit transformer)
