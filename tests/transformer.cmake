@@ -10,3 +10,9 @@ slatetrain_add_test(NAME models_transformer_tests
           ${CMAKE_CURRENT_SOURCE_DIR}/models_transformer_pytorch_test.cpp
   LIBRARIES slatetrain_models nlohmann_json::nlohmann_json
   LABELS unit transformer)
+if(SLATETRAIN_CUDA)
+  slatetrain_add_test(NAME cuda_transformer_tests
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/cuda_transformer_test.cpp
+    LIBRARIES slatetrain_models slatetrain_cuda_backend slatetrain_core
+    LABELS gpu transformer)
+endif()
