@@ -37,6 +37,14 @@ SLATETRAIN_HOST_DEVICE inline double to_unit_double(uint64_t bits) {
   return static_cast<double>(bits >> 11) * 0x1.0p-53;
 }
 
+// The smallest 64-bit value whose to_unit_double is >= probability, for probability in [0, 1):
+// to_unit_double(bits) >= probability exactly when bits >= unit_double_threshold(probability),
+// so inner loops (dropout masks) compare integers instead of converting every value.
+// (floor(bits / 2^11) >= p 2^53 holds iff floor(bits / 2^11) >= ceil(p 2^53); p 2^53 is exact.)
+inline uint64_t unit_double_threshold(double probability) {
+  return static_cast<uint64_t>(std::ceil(probability * 0x1.0p53)) << 11;
+}
+
 class Random {
  public:
   using State = std::array<uint64_t, 4>;

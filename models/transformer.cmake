@@ -5,3 +5,7 @@ target_sources(slatetrain_models PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/feed_forward.cpp
   ${CMAKE_CURRENT_LIST_DIR}/transformer_encoder.cpp
 )
+
+# bench/transformer_encoder_bench: one training step of the encoder and its ops on the CPU.
+add_executable(transformer_encoder_bench ${CMAKE_SOURCE_DIR}/bench/transformer_encoder_bench.cpp)
+target_link_libraries(transformer_encoder_bench PRIVATE slatetrain_models)

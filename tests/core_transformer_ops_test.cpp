@@ -333,14 +333,17 @@ TEST(CoreCausalAttention, RefusesDimNotDivisibleByHeads) {
 
 TEST(CoreGelu, ForwardIsTheErfFormAndBackwardMatchesFiniteDifferences) {
   CpuBackend backend(2);
-  std::vector<float> x = random_values(101, 60, 4.0f);
+  std::vector<float> x = random_values(1001, 60, 4.0f);
   x[0] = 0.0f;
+  x[1] = 7.0f;  // beyond the approximation's clamp: erf = 1
+  x[2] = -7.0f;
   std::vector<float> y(x.size());
   backend.gelu_forward(y.data(), x.data(), int64_t(x.size()));
   std::vector<float> expected(x.size());
   for (size_t i = 0; i < x.size(); ++i)
     expected[i] = float(0.5 * x[i] * (1.0 + std::erf(double(x[i]) / std::sqrt(2.0))));
-  EXPECT_TRUE(arrays_near(y, expected, 1e-6, 1e-6)) << "forward";
+  // erf is a rational approximation within 5e-7 (core/cpu/gelu.cpp): |error| <= 0.5 |x| 5e-7.
+  EXPECT_TRUE(arrays_near(y, expected, 1.2e-6, 1e-6)) << "forward";
 
   const auto w = random_values(x.size(), 61);
   std::vector<float> dx(x.size(), 9.0f);
@@ -387,6 +390,21 @@ TEST(CoreDropout, MaskIsTheHashOfSeedRowKeyAndElement) {
   std::vector<float> in_place = x;
   backend.dropout_forward(in_place.data(), in_place.data(), rows, width, mask);
   EXPECT_TRUE(arrays_near(in_place, y, 0.0)) << "in place";
+}
+
+TEST(CoreDropout, IntegerThresholdIsTheUnitDoubleComparison) {
+  // The kernels compare hash >= unit_double_threshold(p) instead of to_unit_double(hash) >= p.
+  Random random(75);
+  for (const float probability : {0.0f, 1e-9f, 0.1f, 0.2f, 0.25f, 0.5f, 0.999f}) {
+    const uint64_t threshold = unit_double_threshold(probability);
+    std::vector<uint64_t> values = {threshold, threshold - 1, threshold + 1, 0, ~uint64_t{0}};
+    for (int i = 0; i < 10000; ++i) values.push_back(random.next());
+    for (const uint64_t bits : values) {
+      if (probability == 0.0f && bits == threshold - 1) continue;  // wraps below zero
+      ASSERT_EQ(bits >= threshold, to_unit_double(bits) >= double(probability))
+          << "probability " << probability << " bits " << bits;
+    }
+  }
 }
 
 TEST(CoreDropout, MaskFollowsTheRowKeyNotTheRowPosition) {

@@ -35,18 +35,18 @@ void require_attention_sizes(const char* op, int64_t batch, int64_t steps, int64
 // The attention dropout's keep decision for P[b, h, i, j] (core/ops/attention_ops.hpp).
 struct AttentionDropout {
   const DropoutMask& mask;
-  double probability;
+  uint64_t threshold;  // keep iff hash >= threshold (core/random.hpp)
   float keep_scale;
 
   explicit AttentionDropout(const DropoutMask& dropout)
       : mask(dropout),
-        probability(dropout.probability),
+        threshold(unit_double_threshold(dropout.probability)),
         keep_scale(1.0f / (1.0f - dropout.probability)) {}
 
   // Scale of element (h, j) in the row of query key `row_key`: 0 or 1 / (1 - p).
   float factor(uint64_t row_base, int64_t head, int64_t key) const {
     const uint64_t counter = (static_cast<uint64_t>(head) << 32) + static_cast<uint64_t>(key);
-    return to_unit_double(mix64(row_base + counter)) >= probability ? keep_scale : 0.0f;
+    return mix64(row_base + counter) >= threshold ? keep_scale : 0.0f;
   }
   // hash_mix(seed, key, counter) = mix64(row_base + counter).
   uint64_t row_base(uint64_t row_key) const { return mix64(mask.seed ^ mix64(row_key)); }
@@ -97,7 +97,9 @@ void CpuBackend::causal_attention_forward(float* out, float* probabilities, floa
         for (int64_t j = 0; j <= i; ++j) p_row[j] *= inverse;
         if (dropout.active()) {
           const uint64_t base = drop.row_base(dropout.row_keys[b * T + i]);
-          for (int64_t j = 0; j < T; ++j) s_row[j] = p_row[j] * drop.factor(base, h, j);
+          // Keys after the query have P = 0: nothing to draw for them.
+          std::memset(s_row, 0, static_cast<size_t>(T) * sizeof(float));
+          for (int64_t j = 0; j <= i; ++j) s_row[j] = p_row[j] * drop.factor(base, h, j);
         }
       }
       const float* weights = dropout.active() ? s : p;
@@ -134,7 +136,8 @@ void CpuBackend::causal_attention_backward(float* dqkv, float* scratch, const fl
       if (dropout.active()) {
         for (int64_t i = 0; i < T; ++i) {
           const uint64_t base = drop.row_base(dropout.row_keys[b * T + i]);
-          for (int64_t j = 0; j < T; ++j) s[i * T + j] = p[i * T + j] * drop.factor(base, h, j);
+          std::memset(s + i * T, 0, static_cast<size_t>(T) * sizeof(float));
+          for (int64_t j = 0; j <= i; ++j) s[i * T + j] = p[i * T + j] * drop.factor(base, h, j);
         }
         weights = s;
       }
@@ -146,7 +149,8 @@ void CpuBackend::causal_attention_backward(float* dqkv, float* scratch, const fl
         const float* p_row = p + i * T;
         if (dropout.active()) {
           const uint64_t base = drop.row_base(dropout.row_keys[b * T + i]);
-          for (int64_t j = 0; j < T; ++j) ds_row[j] *= drop.factor(base, h, j);
+          // (j > i: P = 0, so dS is 0 there whatever the factor.)
+          for (int64_t j = 0; j <= i; ++j) ds_row[j] *= drop.factor(base, h, j);
         }
         float dot = 0.0f;
         for (int64_t j = 0; j < T; ++j) dot += p_row[j] * ds_row[j];

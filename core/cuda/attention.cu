@@ -24,21 +24,20 @@ constexpr int kWarpsPerBlock = kThreads / 32;
 // The attention dropout's factor of P[b, h, i, j]: 0 or keep_scale (core/ops/attention_ops.hpp).
 struct AttentionDropout {
   bool active;
-  double probability;
+  uint64_t threshold;  // keep iff hash >= threshold (core/random.hpp)
   float keep_scale;
   uint64_t seed;
   const uint64_t* row_keys;  // [B T]
 
   __device__ float factor(int64_t query_row, int64_t head, int64_t key) const {
     const uint64_t counter = (static_cast<uint64_t>(head) << 32) + static_cast<uint64_t>(key);
-    return to_unit_double(hash_mix(seed, row_keys[query_row], counter)) >= probability ? keep_scale
-                                                                                       : 0.0f;
+    return hash_mix(seed, row_keys[query_row], counter) >= threshold ? keep_scale : 0.0f;
   }
 };
 
 AttentionDropout make_attention_dropout(const DropoutMask& mask) {
-  return {mask.active(), mask.probability, 1.0f / (1.0f - mask.probability), mask.seed,
-          mask.row_keys};
+  return {mask.active(), unit_double_threshold(mask.probability), 1.0f / (1.0f - mask.probability),
+          mask.seed, mask.row_keys};
 }
 
 // One warp per row (b, h, i) of scores [B, H, T, T]: P = masked softmax (zeros where no key is

@@ -12,13 +12,12 @@ namespace {
 constexpr int kThreads = 256;
 
 __global__ void dropout_kernel(float* y, const float* x, const uint64_t* row_keys, int64_t rows,
-                               int64_t width, double probability, float keep_scale, uint64_t seed) {
+                               int64_t width, uint64_t threshold, float keep_scale, uint64_t seed) {
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < rows * width;
        i += static_cast<int64_t>(blockDim.x) * gridDim.x) {
     const int64_t r = i / width, e = i % width;
-    const bool keep =
-        to_unit_double(hash_mix(seed, row_keys[r], static_cast<uint64_t>(e))) >= probability;
-    y[i] = keep ? x[i] * keep_scale : 0.0f;
+    const bool keep = hash_mix(seed, row_keys[r], static_cast<uint64_t>(e)) >= threshold;
+    y[i] = x[i] * (keep ? keep_scale : 0.0f);
   }
 }
 
@@ -43,8 +42,8 @@ void CudaBackend::dropout_forward(float* y, const float* x, int64_t rows, int64_
     return;
   }
   cuda::dropout_kernel<<<cuda::blocks_for(n, cuda::kThreads), cuda::kThreads, 0, stream_>>>(
-      y, x, mask.row_keys, rows, width, mask.probability, 1.0f / (1.0f - mask.probability),
-      mask.seed);
+      y, x, mask.row_keys, rows, width, unit_double_threshold(mask.probability),
+      1.0f / (1.0f - mask.probability), mask.seed);
   CHECK_CUDA_LAUNCH();
 }
 
