@@ -19,9 +19,13 @@
 #include <memory>
 #include <string>
 
+#include "core/ops/attention_ops.hpp"
+#include "core/ops/dropout_ops.hpp"
 #include "core/ops/elementwise_ops.hpp"
 #include "core/ops/embedding_ops.hpp"
+#include "core/ops/gelu_ops.hpp"
 #include "core/ops/gru_ops.hpp"
+#include "core/ops/layer_norm_ops.hpp"
 #include "core/ops/linear_algebra_ops.hpp"
 #include "core/ops/loss_ops.hpp"
 #include "core/ops/memory_ops.hpp"
@@ -44,7 +48,11 @@ class Backend : public MemoryOps,
                 public LossOps,
                 public SoftmaxOps,
                 public OptimizerOps,
-                public TopKOps {
+                public TopKOps,
+                public LayerNormOps,
+                public AttentionOps,
+                public GeluOps,
+                public DropoutOps {
  public:
   ~Backend() override = default;
 

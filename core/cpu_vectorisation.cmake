@@ -1,6 +1,17 @@
-# The GRU gate loop uses the branch-free activations of core/cpu/fast_activations.hpp; GCC
-# if-converts their clamps and selects (and so vectorises the loop) only when it may assume that
-# float comparisons do not trap. This changes no result: it only drops the trap assumption.
-if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+# The GRU gate loop and the GELU loops use branch-free activations (core/cpu/fast_activations.hpp,
+# core/cpu/gelu.cpp); GCC if-converts their clamps and selects (and so vectorises the loops)
+# only when it may assume that float comparisons do not trap. This changes no result: it only
+# drops the trap assumption.
+# The GELU and dropout loops run over lengths known only at run time; -O2's "very cheap" cost
+# model refuses some of them (those needing a scalar epilogue or more), the dynamic one (-O3's)
+# vectorises them.
+if(CMAKE_CXX_COMPILER_ID MATCHES "GNU")
   set_source_files_properties(cpu/gru.cpp PROPERTIES COMPILE_OPTIONS "-fno-trapping-math")
+  set_source_files_properties(cpu/gelu.cpp PROPERTIES COMPILE_OPTIONS
+                              "-fno-trapping-math;-fvect-cost-model=dynamic")
+  set_source_files_properties(cpu/dropout.cpp PROPERTIES COMPILE_OPTIONS
+                              "-fvect-cost-model=dynamic")
+elseif(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  set_source_files_properties(cpu/gru.cpp cpu/gelu.cpp PROPERTIES COMPILE_OPTIONS
+                              "-fno-trapping-math")
 endif()

@@ -16,6 +16,10 @@ if(SLATETRAIN_CUDA)
     cuda/slate.cu
     cuda/softmax.cu
     cuda/top_k.cu
+    cuda/layer_norm.cu
+    cuda/attention.cu
+    cuda/gelu.cu
+    cuda/dropout.cu
   )
   # cuDNN and NCCL headers come with the toolkit's include directory (core/cuda_error.hpp);
   # the backend itself needs only the runtime and cuBLAS.

@@ -154,6 +154,31 @@ class CudaBackend final : public Backend {
              int64_t columns, int64_t k, const int64_t* exclude_offsets,
              const int32_t* exclude_columns) override;
 
+  // ---- layer norm (core/ops/layer_norm_ops.hpp; core/cuda/layer_norm.cu)
+  void layer_norm_forward(float* out, float* mean, float* rstd, const float* x, const float* weight,
+                          const float* bias, int64_t rows, int64_t dim, float epsilon) override;
+  void layer_norm_backward(float* dx, float* dweight, float* dbias, const float* dout,
+                           const float* x, const float* weight, const float* mean,
+                           const float* rstd, int64_t rows, int64_t dim) override;
+
+  // ---- causal self-attention (core/ops/attention_ops.hpp; core/cuda/attention.cu)
+  void causal_attention_forward(float* out, float* probabilities, float* scratch, const float* qkv,
+                                const uint8_t* key_mask, int64_t batch, int64_t steps, int64_t dim,
+                                int64_t heads, const DropoutMask& dropout) override;
+  void causal_attention_backward(float* dqkv, float* scratch, const float* dout, const float* qkv,
+                                 const float* probabilities, int64_t batch, int64_t steps,
+                                 int64_t dim, int64_t heads, const DropoutMask& dropout) override;
+
+  // ---- GELU (core/ops/gelu_ops.hpp; core/cuda/gelu.cu)
+  void gelu_forward(float* y, const float* x, int64_t n) override;
+  void gelu_backward(float* dx, const float* dy, const float* x, int64_t n) override;
+
+  // ---- dropout (core/ops/dropout_ops.hpp; core/cuda/dropout.cu)
+  void dropout_forward(float* y, const float* x, int64_t rows, int64_t width,
+                       const DropoutMask& mask) override;
+  void dropout_backward(float* dx, const float* dy, int64_t rows, int64_t width,
+                        const DropoutMask& mask) override;
+
  private:
   // C = alpha op(A) op(B) + beta C on row-major matrices with explicit row strides.
   void gemm_rows(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,

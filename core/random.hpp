@@ -8,10 +8,18 @@
 #include <cmath>
 #include <cstdint>
 
+// The hash is also evaluated in CUDA kernels (dropout masks), so these three are host and
+// device functions there: one definition on both sides.
+#ifdef __CUDACC__
+#define SLATETRAIN_HOST_DEVICE __host__ __device__
+#else
+#define SLATETRAIN_HOST_DEVICE
+#endif
+
 namespace slatetrain {
 
 // The SplitMix64 finaliser: a bijective mix of 64 bits.
-inline uint64_t mix64(uint64_t x) {
+SLATETRAIN_HOST_DEVICE inline uint64_t mix64(uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
@@ -19,12 +27,23 @@ inline uint64_t mix64(uint64_t x) {
 }
 
 // A well-spread 64-bit value for (seed, stream, counter).
-inline uint64_t hash_mix(uint64_t seed, uint64_t stream, uint64_t counter = 0) {
+SLATETRAIN_HOST_DEVICE inline uint64_t hash_mix(uint64_t seed, uint64_t stream,
+                                                uint64_t counter = 0) {
   return mix64(mix64(seed ^ mix64(stream)) + counter);
 }
 
 // Uniform in [0, 1) from 64 random bits (53 bits of mantissa).
-inline double to_unit_double(uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1.0p-53; }
+SLATETRAIN_HOST_DEVICE inline double to_unit_double(uint64_t bits) {
+  return static_cast<double>(bits >> 11) * 0x1.0p-53;
+}
+
+// The smallest 64-bit value whose to_unit_double is >= probability, for probability in [0, 1):
+// to_unit_double(bits) >= probability exactly when bits >= unit_double_threshold(probability),
+// so inner loops (dropout masks) compare integers instead of converting every value.
+// (floor(bits / 2^11) >= p 2^53 holds iff floor(bits / 2^11) >= ceil(p 2^53); p 2^53 is exact.)
+inline uint64_t unit_double_threshold(double probability) {
+  return static_cast<uint64_t>(std::ceil(probability * 0x1.0p53)) << 11;
+}
 
 class Random {
  public:
