@@ -150,14 +150,33 @@ std::vector<KeySpec> declared_keys() {
       "run.threads", [](C& c) -> int& { return c.run.threads; }, 0,
       "CPU threads per rank (0: cores divided by the ranks on the node)"));
   keys.push_back(string_key(
-      "model.kind", [](C& c) -> std::string& { return c.model.kind; }, {"gru"},
-      "user model: gru (Eide et al. 2022; docs/MODELS.md)"));
+      "model.kind", [](C& c) -> std::string& { return c.model.kind; }, {"gru", "transformer"},
+      "user model (docs/MODELS.md): gru (Eide et al. 2022) or transformer (SASRec-style)"));
   keys.push_back(int_key<int>(
       "model.dim", [](C& c) -> int& { return c.model.dim; }, 1,
       "item and user vector size (the GRU state too, unless model.hidden)"));
   keys.push_back(int_key<int>(
       "model.hidden", [](C& c) -> int& { return c.model.hidden; }, 0,
       "gru: state size (0: model.dim)"));
+  keys.push_back(int_key<int>(
+      "model.layers", [](C& c) -> int& { return c.model.layers; }, 1,
+      "transformer: pre-norm blocks"));
+  keys.push_back(int_key<int>(
+      "model.heads", [](C& c) -> int& { return c.model.heads; }, 1,
+      "transformer: attention heads (must divide model.dim)"));
+  keys.push_back(int_key<int>(
+      "model.ffn", [](C& c) -> int& { return c.model.ffn; }, 0,
+      "transformer: feed-forward hidden size (0: 4 * model.dim)"));
+  keys.push_back(double_key(
+      "model.dropout", [](C& c) -> double& { return c.model.dropout; }, 0,
+      "transformer: dropout of the input vectors, the residual branches and the feed-forward "
+      "hidden layer (below 1)"));
+  keys.push_back(double_key(
+      "model.attention_dropout", [](C& c) -> double& { return c.model.attention_dropout; }, 0,
+      "transformer: dropout of the attention probabilities (below 1)"));
+  keys.push_back(double_key(
+      "model.layer_norm_epsilon", [](C& c) -> double& { return c.model.layer_norm_epsilon; }, 0,
+      "transformer: the layer norms' epsilon"));
   keys.push_back(bool_key(
       "model.interaction_type_embedding",
       [](C& c) -> bool& { return c.model.interaction_type_embedding; },

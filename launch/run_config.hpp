@@ -21,9 +21,15 @@ struct RunSection {
 };
 
 struct ModelConfig {
-  std::string kind = "gru";  // gru
+  std::string kind = "gru";  // gru | transformer
   int dim = 32;              // item and user vector size
   int hidden = 0;            // gru state size; 0: dim
+  int layers = 2;            // transformer blocks
+  int heads = 2;             // transformer attention heads (divide dim)
+  int ffn = 0;               // transformer feed-forward size; 0: 4 * dim
+  double dropout = 0.2;      // transformer: input, residual branches, feed-forward hidden
+  double attention_dropout = 0.2;    // transformer: attention probabilities
+  double layer_norm_epsilon = 1e-5;  // transformer
   bool interaction_type_embedding = true;
   bool update_every_step = false;  // every real step is an input event, not only clicks
   double init_scale = 0.1;         // standard deviation of the initial item vectors

@@ -72,6 +72,12 @@ UserModelSpec user_model_spec(const RunConfig& config) {
   spec.interaction_type_embedding = config.model.interaction_type_embedding;
   spec.input_every_step = config.model.update_every_step;
   spec.max_length = config.model.max_length;
+  spec.layers = config.model.layers;
+  spec.heads = config.model.heads;
+  spec.ffn = config.model.ffn;
+  spec.dropout = config.model.dropout;
+  spec.attention_dropout = config.model.attention_dropout;
+  spec.layer_norm_epsilon = config.model.layer_norm_epsilon;
   return spec;
 }
 

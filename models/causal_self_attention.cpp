@@ -28,9 +28,15 @@ void CausalSelfAttention::backward(Backend& backend, float* dx, const Gradients&
   backend.causal_attention_backward(scratch.dqkv, scratch.attention, scratch.dattended,
                                     activations.qkv, activations.probabilities, batch, steps, dim,
                                     heads, attention_dropout);
-  in_projection().backward(backend, dx, gradients.in_projection_weight,
-                           gradients.in_projection_bias, scratch.dqkv, x,
+  in_projection().backward(backend, dx, gradients.in_projection_weight, nullptr, scratch.dqkv, x,
                            weights.in_projection_weight, n);
+  // The key block of the in-projection bias gets no gradient: it adds q . b_k to every score of
+  // a query, which the softmax ignores, so its exact gradient is 0; summed, the rows give
+  // rounding noise of either sign, which Adam would turn into steps of a learning rate.
+  backend.zero(scratch.dbias, static_cast<size_t>(3 * dim) * sizeof(float));
+  backend.bias_backward(scratch.dbias, scratch.dqkv, n, 3 * dim);
+  backend.axpy(gradients.in_projection_bias, scratch.dbias, dim, 1.0f);
+  backend.axpy(gradients.in_projection_bias + 2 * dim, scratch.dbias + 2 * dim, dim, 1.0f);
 }
 
 }  // namespace slatetrain

@@ -43,6 +43,7 @@ struct CausalSelfAttention {
     float* attention;  // [B, H, T, T]
     float* dattended;  // [B, T, D] (backward)
     float* dqkv;       // [B, T, 3D] (backward)
+    float* dbias;      // [3D] (backward)
   };
 
   // shapes: out [B, T, D] (overwrite); x [B, T, D]; key_mask [B, T] (uint8, device);

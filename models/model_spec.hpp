@@ -37,7 +37,7 @@ struct UserModelSpec {
   int heads = 2;
   int64_t ffn = 0;  // 0: 4 * dim
   double dropout = 0.2;
-  double attention_dropout = 0.0;
+  double attention_dropout = 0.2;
   int max_length = 0;  // longest window T; 0: the dataset's max_steps
   double layer_norm_epsilon = 1e-5;
 };

@@ -174,6 +174,7 @@ void TransformerEncoder::lay_out_workspace(Backend& backend, int64_t batch, int6
     scratch_parts_.dqkv = carver.take(n * 3 * D);
     scratch_parts_.dhidden = carver.take(n * F);
     scratch_parts_.attention = carver.take(pairs);
+    scratch_parts_.dbias = carver.take(3 * D);
   };
   WorkspaceCarver activation_size(nullptr), scratch_size(nullptr);
   carve_activations(activation_size);
@@ -223,7 +224,7 @@ void TransformerEncoder::forward(Backend& backend, float* out, const float* x,
                         parameters_.values(p.layer_norm1_weight),
                         parameters_.values(p.layer_norm1_bias), n);
     attention_.forward(backend, s.branch, {a.qkv, a.attended, a.probabilities},
-                       {s.attention, s.dattended, s.dqkv}, a.normed1, key_mask,
+                       {s.attention, s.dattended, s.dqkv, s.dbias}, a.normed1, key_mask,
                        attention_weights(p), batch, steps,
                        dropout_mask(block, kAttentionProbabilities));
     residual_dropout_.forward(backend, s.branch, s.branch, n, D,
@@ -275,7 +276,7 @@ void TransformerEncoder::backward(Backend& backend, float* dx, const float* dout
     residual_dropout_.backward(backend, s.branch_gradient, dx, n, D,
                                dropout_mask(block, kAttentionOutput));
     attention_.backward(backend, s.normed_gradient, attention_gradients(p),
-                        {s.attention, s.dattended, s.dqkv}, s.branch_gradient, a.normed1,
+                        {s.attention, s.dattended, s.dqkv, s.dbias}, s.branch_gradient, a.normed1,
                         {a.qkv, a.attended, a.probabilities}, attention_weights(p), batch, steps,
                         dropout_mask(block, kAttentionProbabilities));
     layer_norm_.backward(backend, s.branch_gradient, parameters_.gradients(p.layer_norm1_weight),

@@ -127,6 +127,7 @@ class TransformerEncoder {
     float* dqkv;             // [n, 3D]
     float* dhidden;          // [n, F]
     float* attention;        // [B, H, T, T]
+    float* dbias;            // [3D]
   };
 
   enum DropoutSite : uint64_t {

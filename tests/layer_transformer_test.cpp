@@ -116,7 +116,7 @@ struct AttentionLayerCase {
                      probabilities = std::vector<float>(B * H * T * T),
                      scratch_attention = std::vector<float>(B * H * T * T),
                      dattended = std::vector<float>(N * D), dqkv = std::vector<float>(N * 3 * D),
-                     out = std::vector<float>(N * D);
+                     dbias = std::vector<float>(3 * D), out = std::vector<float>(N * D);
 
   CausalSelfAttention::Weights weights() const {
     return {in_weight.data(), in_bias.data(), out_weight.data(), out_bias.data()};
@@ -125,7 +125,7 @@ struct AttentionLayerCase {
     return {qkv.data(), attended.data(), probabilities.data()};
   }
   CausalSelfAttention::Scratch scratch() {
-    return {scratch_attention.data(), dattended.data(), dqkv.data()};
+    return {scratch_attention.data(), dattended.data(), dqkv.data(), dbias.data()};
   }
 };
 
@@ -147,6 +147,8 @@ void check_attention_layer(float attention_dropout) {
   EXPECT_TRUE(matches_finite_differences("dx", c.x, dx, loss));
   EXPECT_TRUE(matches_finite_differences("in_projection.weight", c.in_weight, din_weight, loss));
   EXPECT_TRUE(matches_finite_differences("in_projection.bias", c.in_bias, din_bias, loss));
+  // The key bias cannot change a softmax over keys: its gradient is exactly zero.
+  for (int64_t d = D; d < 2 * D; ++d) EXPECT_EQ(din_bias[d], 0.0f) << "key bias " << d - D;
   EXPECT_TRUE(matches_finite_differences("out_projection.weight", c.out_weight, dout_weight, loss));
   EXPECT_TRUE(matches_finite_differences("out_projection.bias", c.out_bias, dout_bias, loss));
 }

@@ -134,18 +134,24 @@ def case_equivalence(args, ranks):
     # three epochs, so the batch pipeline's epoch turns and step-seeded negatives are compared.
     batch = TINY_USERS
     settings = ["schedule.max_steps=3", "evaluation.max_users=64"]
-    # The objectives whose draws do not depend on the rank split (the in-batch samplers draw
-    # from the local batch, so they are left out).
-    objectives = {"slate": [], "sampled_softmax": [], "full_softmax": [],
-                  "mixed": ["objective.sampler=popularity", "objective.catalogue_weight=0.5"],
-                  "mixed-full": ["objective.kind=mixed", "objective.catalogue=full_softmax"]}
-    for name, extra in objectives.items():
-        kind = [] if name == "mixed-full" else [f"objective.kind={name}"]
+    # Every user model and the objectives whose draws do not depend on the rank split (the
+    # in-batch samplers draw from the local batch, so they are left out). The transformer's
+    # dropout masks are keyed by user row and step, so they are the same on any world size.
+    variants = {
+        "slate": ["objective.kind=slate"],
+        "sampled_softmax": ["objective.kind=sampled_softmax"],
+        "full_softmax": ["objective.kind=full_softmax"],
+        "mixed": ["objective.kind=mixed", "objective.sampler=popularity",
+                  "objective.catalogue_weight=0.5"],
+        "mixed-full": ["objective.kind=mixed", "objective.catalogue=full_softmax"],
+        "transformer": ["model.kind=transformer", "objective.kind=mixed", "model.dropout=0.3"],
+    }
+    for name, extra in variants.items():
         one = os.path.join(args.work, f"equivalence-{ranks}-{name}-np1")
         many = os.path.join(args.work, f"equivalence-{ranks}-{name}-np{ranks}")
-        train(args, 1, tiny(args), one, settings + [f"schedule.batch_users={batch}"] + kind + extra)
+        train(args, 1, tiny(args), one, settings + [f"schedule.batch_users={batch}"] + extra)
         train(args, ranks, tiny(args), many,
-              settings + [f"schedule.batch_users={batch // ranks}"] + kind + extra)
+              settings + [f"schedule.batch_users={batch // ranks}"] + extra)
         compare(args, checkpoints(one)[-1], checkpoints(many)[-1], 2e-5)
 
 
@@ -176,24 +182,35 @@ def case_epochs(args):
                           for r in trained), "training lines lack rows_per_step or step_ms")
 
 
+MODELS = {"gru": ["model.kind=gru"],
+          "transformer": ["model.kind=transformer", "objective.kind=mixed"]}
+
+
 def case_resume_bitwise(args):
     # A constant learning rate, so a run stopped at N steps follows the same schedule.
-    settings = ["schedule.decay=constant", "schedule.batch_users=32", "evaluation.max_users=64"]
-    straight = os.path.join(args.work, "resume-straight")
-    split = os.path.join(args.work, "resume-split")
-    train(args, 2, tiny(args), straight, settings + ["schedule.max_steps=12"])
-    first, _ = train(args, 2, tiny(args), split, settings + ["schedule.max_steps=6"])
-    check(first["steps"] == 6, f"first half ran {first['steps']} steps")
-    second, result = train(args, 2, tiny(args), split, settings + ["schedule.max_steps=12"],
-                           resume=True)
-    check("resumed from" in result.stderr, "the second half did not say it resumed")
-    check(second["steps"] == 12, f"resumed run ended at step {second['steps']}")
-    compare(args, checkpoints(straight)[-1], checkpoints(split)[-1], 0)
+    for model, model_settings in MODELS.items():
+        settings = ["schedule.decay=constant", "schedule.batch_users=32",
+                    "evaluation.max_users=64"] + model_settings
+        straight = os.path.join(args.work, f"resume-straight-{model}")
+        split = os.path.join(args.work, f"resume-split-{model}")
+        train(args, 2, tiny(args), straight, settings + ["schedule.max_steps=12"])
+        first, _ = train(args, 2, tiny(args), split, settings + ["schedule.max_steps=6"])
+        check(first["steps"] == 6, f"{model}: first half ran {first['steps']} steps")
+        second, result = train(args, 2, tiny(args), split, settings + ["schedule.max_steps=12"],
+                               resume=True)
+        check("resumed from" in result.stderr, f"{model}: the second half did not say it resumed")
+        check(second["steps"] == 12, f"{model}: resumed run ended at step {second['steps']}")
+        compare(args, checkpoints(straight)[-1], checkpoints(split)[-1], 0)
 
 
 def case_resume_other_world(args):
-    settings = ["schedule.batch_users=32"]
-    run_dir = os.path.join(args.work, "resume-world")
+    for model, model_settings in MODELS.items():
+        resume_other_world(args, model, model_settings)
+
+
+def resume_other_world(args, model, model_settings):
+    settings = ["schedule.batch_users=32"] + model_settings
+    run_dir = os.path.join(args.work, f"resume-world-{model}")
     before, _ = train(args, 2, tiny(args), run_dir, settings + ["schedule.max_steps=6"])
     # No steps left: np=3 only loads and evaluates the np=2 state.
     after, result = train(args, 3, tiny(args), run_dir, settings + ["schedule.max_steps=6"],

@@ -1,6 +1,7 @@
-// The GRU user model with each objective against central finite differences: every dense
+// Each user model with each objective against central finite differences: every dense
 // parameter in the flat buffer (the objective's included) and every item row, with
-// interaction types and H != D; gradients accumulate over backwards; one backward per forward.
+// interaction types (the GRU with H != D; the transformer with dropout on, its masks the same
+// in every perturbed forward); gradients accumulate over backwards; one backward per forward.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -55,8 +56,27 @@ DatasetFacts small_dataset() {
   return data;
 }
 
-void check_model_gradients(const ObjectiveSpec& objective) {
-  SCOPED_TRACE(objective.kind + " " + objective.sampler);
+// The GRU of these tests, and a small transformer with dropout.
+UserModelSpec gru_spec() {
+  return UserModelSpec{"gru", 3, 4};
+}
+UserModelSpec transformer_spec(double dropout) {
+  UserModelSpec spec;
+  spec.kind = "transformer";
+  spec.dim = 4;
+  spec.heads = 2;
+  spec.layers = 2;
+  spec.ffn = 6;
+  spec.dropout = dropout;
+  spec.attention_dropout = dropout;
+  return spec;
+}
+
+// fd_eps: the finite differences' step; the transformer's layer norms over 4 values curve
+// enough that 1e-2 leaves a truncation error of ~0.3% (it shrinks as eps^2: checked).
+void check_model_gradients(const ObjectiveSpec& objective, const UserModelSpec& user = gru_spec(),
+                           double fd_eps = 1e-2) {
+  SCOPED_TRACE(user.kind + " with " + objective.kind + " " + objective.sampler);
   CpuBackend backend(1);
   Random random(41);
   DatasetFacts data = small_dataset();
@@ -64,7 +84,7 @@ void check_model_gradients(const ObjectiveSpec& objective) {
   for (int64_t item = 3; item < 10; ++item)
     (*counts)[item] = static_cast<int64_t>(random.below(20));
   data.item_counts = counts;
-  RecommenderModel model(backend, UserModelSpec{"gru", 3, 4}, objective, data);
+  RecommenderModel model(backend, user, objective, data);
   model.initialize(5);
   ParameterBuffer& parameters = model.parameters();
   if (objective.kind != "sampled_softmax") {
@@ -77,15 +97,19 @@ void check_model_gradients(const ObjectiveSpec& objective) {
   const SequenceBatch batch = random_batch(random);
   const ModelBatch model_batch =
       build_model_batch(batch, model.input_options(), &model.objective(), 3);
-  const int64_t dim = 3;
+  const int64_t dim = user.dim;
   std::vector<float> rows(model_batch.unique_ids.size() * dim);
   for (float& value : rows) value = static_cast<float>(0.7 * random.normal());
 
   const float scale = 0.5f;
   std::vector<float> drows(rows.size());
-  model_loss_and_gradients(backend, model, model_batch, rows.data(), drows.data(), scale);
-  auto loss = [&] { return scale * model_loss(model, model_batch, rows.data(), false); };
-  EXPECT_TRUE(matches_finite_differences("rows", rows, drows, loss));
+  const uint64_t dropout_seed = 17;  // the same masks in every forward below
+  model_loss_and_gradients(backend, model, model_batch, rows.data(), drows.data(), scale,
+                           dropout_seed);
+  auto loss = [&] {
+    return scale * model_loss(model, model_batch, rows.data(), true, dropout_seed);
+  };
+  EXPECT_TRUE(matches_finite_differences("rows", rows, drows, loss, fd_eps));
 
   // Each parameter through a host copy written back before every forward.
   for (const ParameterView& view : parameters.views()) {
@@ -95,7 +119,7 @@ void check_model_gradients(const ObjectiveSpec& objective) {
       parameters.set_values(view.name, values);
       return loss();
     };
-    EXPECT_TRUE(matches_finite_differences(view.name, values, gradient, parameter_loss));
+    EXPECT_TRUE(matches_finite_differences(view.name, values, gradient, parameter_loss, fd_eps));
     parameters.set_values(view.name, values);
   }
 }
@@ -118,6 +142,16 @@ TEST(GruUserModelGradients, MixedObjectiveMatchesFiniteDifferences) {
   spec.slate_weight = 0.7;
   spec.catalogue_weight = 1.6;
   check_model_gradients(spec);
+}
+
+TEST(TransformerUserModelGradients, EveryObjectiveMatchesFiniteDifferences) {
+  for (const double dropout : {0.0, 0.3}) {
+    check_model_gradients(ObjectiveSpec{"slate", 3}, transformer_spec(dropout), 1e-3);
+    ObjectiveSpec sampled{"sampled_softmax", 3};
+    sampled.sampler = "popularity";
+    check_model_gradients(sampled, transformer_spec(dropout), 1e-3);
+    check_model_gradients(ObjectiveSpec{"mixed", 3}, transformer_spec(dropout), 1e-3);
+  }
 }
 
 TEST(GruUserModelGradients, GradientsAccumulateAcrossBackwards) {
