@@ -16,8 +16,10 @@ add_library(slatetrain_convert STATIC
   ${CMAKE_CURRENT_LIST_DIR}/session_filters.cpp
   ${CMAKE_CURRENT_LIST_DIR}/session_options.cpp
   ${CMAKE_CURRENT_LIST_DIR}/session_sort.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/session_verify.cpp
   ${CMAKE_CURRENT_LIST_DIR}/session_source.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/verify.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/verify.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/verify_files.cpp)
 target_link_libraries(slatetrain_convert
   PUBLIC slatetrain_shards slatetrain_npz slatetrain_split slatetrain_core
          nlohmann_json::nlohmann_json

@@ -246,12 +246,14 @@ Manifest convert_sessions(const SessionConvertOptions& options) {
   // 4. Output ids: rows and item ids in order of first appearance among what is kept.
   const IdConventions ids;
   std::vector<int64_t> row_of_user(user_events.size(), -1);
+  std::vector<int64_t> row_events;  // [rows] events of each output user
   std::vector<int32_t> id_of_item(static_cast<size_t>(source_items), 0);
   int64_t num_users = 0, num_events = 0;
   int max_steps = 0;
   for (size_t u = 0; u < row_of_user.size(); ++u) {
     if (!core.user_alive[u]) continue;
     row_of_user[u] = num_users++;
+    row_events.push_back(core.user_events[u]);
     num_events += core.user_events[u];
     REQUIRE(core.user_events[u] <= std::numeric_limits<int>::max(),
             "user '" << users.key(static_cast<int32_t>(u)) << "' has " << core.user_events[u]
@@ -299,6 +301,9 @@ Manifest convert_sessions(const SessionConvertOptions& options) {
       const int64_t end_row = shard_first_row(num_users, options.shards, shard + 1);
       info.users = end_row - info.first_row;
       writer_options.expected_users = info.users;
+      writer_options.expected_steps = 0;
+      for (int64_t r = info.first_row; r < end_row; ++r)
+        writer_options.expected_steps += row_events[static_cast<size_t>(r)];
       const std::string path = directory + "/" + info.file;
       ShardWriter writer(path, shard, options.shards, info.first_row, writer_options);
       while (row < end_row) {
