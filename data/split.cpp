@@ -54,8 +54,7 @@ std::vector<Split> assign_split(int64_t num_users, const SplitParameters& parame
     std::swap(permutation[static_cast<size_t>(i)], permutation[static_cast<size_t>(j)]);
   }
   std::vector<Split> split(static_cast<size_t>(num_users), Split::kTrain);
-  for (int64_t i = 0; i < num_valid; ++i)
-    split[static_cast<size_t>(permutation[i])] = Split::kValid;
+  for (int64_t i = 0; i < num_valid; ++i) split[static_cast<size_t>(permutation[i])] = Split::kValid;
   for (int64_t i = num_valid; i < num_valid + num_test; ++i)
     split[static_cast<size_t>(permutation[i])] = Split::kTest;
   return split;

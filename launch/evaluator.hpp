@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "core/backend.hpp"
-#include "core/communicator.hpp"
 #include "data/sequence_batch.hpp"
 #include "data/slate_loader.hpp"
+#include "core/communicator.hpp"
 #include "dist/sharded_embedding.hpp"
 #include "models/gru_slate_model.hpp"
 
@@ -60,8 +60,7 @@ class Evaluator {
     std::vector<int64_t> later_clicks;
   };
   // Users of one batch with something to find, and their row in the batch.
-  std::vector<RankedUser> users_to_rank(const SequenceBatch& batch,
-                                        std::vector<int64_t>& rows) const;
+  std::vector<RankedUser> users_to_rank(const SequenceBatch& batch, std::vector<int64_t>& rows) const;
   // Collective: the global top k for this rank's users (user vectors [n, D], host).
   std::vector<int64_t> rank_catalogue(const std::vector<float>& user_vectors,
                                       const std::vector<RankedUser>& users, int k);

@@ -268,7 +268,7 @@ int Trainer::run() {
       [this](const SequenceBatch& batch, int64_t step) { return prepare_batch(batch, step); });
   StepPhaseClock clock(backend_, config_.logging.phase_timing);
   StepPhaseSeconds phases_at_last_log{};  // the clock's totals at the last metrics line
-  SequenceBatch spare;                    // the loader's next buffers
+  SequenceBatch spare;                       // the loader's next buffers
   while (step_ < total_steps_ && !stopped_by_signal && !stopped_early) {
     loader_->start_epoch(epoch_, batches_into_epoch_);
     preparer.discard();

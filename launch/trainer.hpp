@@ -9,9 +9,9 @@
 #include <string>
 
 #include "core/backend.hpp"
-#include "core/communicator.hpp"
 #include "data/manifest.hpp"
 #include "dist/checkpoint_directory.hpp"
+#include "core/communicator.hpp"
 #include "dist/gradient_buckets.hpp"
 #include "dist/sharded_embedding.hpp"
 #include "launch/evaluator.hpp"
