@@ -78,7 +78,8 @@ Manifest convert_sessions(const SessionConvertOptions& options) {
   REQUIRE(options.shards >= 1, "--shards must be at least 1, got " << options.shards);
   REQUIRE(options.gzip_level >= 0 && options.gzip_level <= 9,
           "--gzip must be 0..9, got " << options.gzip_level);
-  REQUIRE(options.memory_mb >= 16, "--memory-mb must be at least 16, got " << options.memory_mb);
+  REQUIRE(options.memory_bytes >= 4096,
+          "the memory budget must be at least 4 kB, got " << options.memory_bytes << " bytes");
   REQUIRE(options.block_users >= 1, "the block size must be at least 1 user");
   REQUIRE(options.filters.min_user_interactions >= 0 && options.filters.min_item_interactions >= 0,
           "--min-user-interactions and --min-item-interactions must be non-negative");
@@ -199,7 +200,7 @@ Manifest convert_sessions(const SessionConvertOptions& options) {
     GroupByUserOptions sort_options;
     sort_options.arrival_path = arrival_path;
     sort_options.scratch_directory = scratch;
-    sort_options.memory_bytes = options.memory_mb << 20;
+    sort_options.memory_bytes = options.memory_bytes;
     sort_options.order_by_time = source.has_time();
     sort_report = group_events_by_user(
         sort_options, user_events,
@@ -409,7 +410,7 @@ Manifest convert_sessions(const SessionConvertOptions& options) {
   if (source.has_weight()) manifest.step_datasets.push_back("weight");
   manifest.conversion = session_options_to_json(options.source, options.filters);
   manifest.conversion["counts"] = counts;
-  manifest.conversion["sort"] = {{"memory_mb", options.memory_mb},
+  manifest.conversion["sort"] = {{"memory_bytes", options.memory_bytes},
                                  {"buckets", sort_report.buckets},
                                  {"largest_bucket_events", sort_report.largest_bucket}};
   manifest.source.files = source_files.get();

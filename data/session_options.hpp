@@ -52,8 +52,8 @@ struct SessionConvertOptions {
   Protocol protocol = Protocol::kLeaveOneOut;
   SplitParameters split;  // protocol users only
   int gzip_level = 0;
-  int64_t memory_mb = 1024;     // the sort's in-memory budget (the rest goes to run files)
-  int64_t block_users = 16384;  // users per block written to a shard
+  int64_t memory_bytes = int64_t{1} << 30;  // the sort's budget (beyond it: run files)
+  int64_t block_users = 16384;              // users per block written to a shard
   bool show_progress = true;
 };
 

@@ -267,7 +267,7 @@ class SessionVerifier {
 
   void check_users(SessionSource& source) {
     const int64_t budget = std::max<int64_t>(
-        1, (options_.memory_mb << 20) / (2 * static_cast<int64_t>(sizeof(SourceStep))));
+        1, options_.memory_bytes / (2 * static_cast<int64_t>(sizeof(SourceStep))));
     ShardCursor cursor(manifest_, options_.output);
     const int64_t min_user = filters_.min_user_interactions;
     item_support_.assign(static_cast<size_t>(items_.size()), 0);

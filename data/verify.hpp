@@ -19,7 +19,8 @@ struct VerifyOptions {
   std::vector<std::string> inputs;
   std::string output;  // the converted directory
   int64_t block_users = 16384;
-  int64_t memory_mb = 1024;  // sessions: events held at once (more source passes when less)
+  // Sessions: the bytes of events held at once (less means more passes over the source).
+  int64_t memory_bytes = int64_t{1} << 30;
   bool show_progress = true;
 };
 

@@ -161,7 +161,7 @@ int sessions_command(int argc, char** argv) {
     } else if (option == "--gzip") {
       options.gzip_level = parse_number<int>(option, value());
     } else if (option == "--memory-mb") {
-      options.memory_mb = parse_number<int64_t>(option, value());
+      options.memory_bytes = parse_number<int64_t>(option, value()) << 20;
     } else if (option == "--quiet") {
       options.show_progress = false;
     } else {

@@ -44,7 +44,7 @@ int verify_command(int argc, char** argv) {
       const std::string text = argv[++i];
       REQUIRE(!text.empty() && text.find_first_not_of("0123456789") == std::string::npos,
               "--memory-mb expects a number, got '" << text << "'");
-      options.memory_mb = std::stoll(text);
+      options.memory_bytes = std::stoll(text) << 20;
     } else if (option == "--quiet") {
       options.show_progress = false;
     } else {
