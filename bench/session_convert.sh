@@ -27,18 +27,20 @@ slateconvert=$build/bin/slateconvert
 }
 mkdir -p "$work"
 
-# timed LOG COMMAND...: runs under /usr/bin/time -v; sets seconds and peak_mb.
+# timed LOG COMMAND...: runs under /usr/bin/time -v; sets seconds (wall), cpu (user + system)
+# and peak_mb (maximum resident set size).
 timed() {
   local log=$1
   shift
   /usr/bin/time -v "$@" >"$log.out" 2>"$log"
   seconds=$(awk -F': ' '/Elapsed \(wall clock\)/ {
       n = split($2, p, ":"); s = 0; for (i = 1; i <= n; ++i) s = s * 60 + p[i]; print s }' "$log")
+  cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.1f", s }' "$log")
   peak_mb=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$log")
 }
 
-echo "| format | rows | source MB | memory budget | convert s | rows/s | peak RSS MB | sort buckets | verify s | verify peak MB |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| format | rows | source MB | --memory-mb | convert wall s | CPU s | rows/s (wall) | peak RSS MB | sort buckets | verify wall s | verify CPU s | verify peak MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for run in "${runs[@]}"; do
   IFS=: read -r format memory verify <<<"$run"
   source_dir=$work/source-$format
@@ -57,15 +59,15 @@ for run in "${runs[@]}"; do
   source_mb=$(du -cm "${inputs[@]}" | tail -1 | cut -f1)
   timed "$work/convert-$format.log" "$slateconvert" sessions "${args[@]}" --input "${inputs[@]}" \
     --output "$output" --shards 8 --memory-mb "$memory" --quiet
-  convert_seconds=$seconds convert_peak=$peak_mb
+  convert_seconds=$seconds convert_cpu=$cpu convert_peak=$peak_mb
   buckets=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['conversion']['sort']['buckets'])" "$output/manifest.json")
-  verify_seconds=- verify_peak=-
+  verify_seconds=- verify_cpu=- verify_peak=-
   if [[ ${verify:-} == verify ]]; then
     timed "$work/verify-$format.log" "$slateconvert" verify --input "${inputs[@]}" --output "$output" \
       --memory-mb "$memory" --quiet
-    verify_seconds=$seconds verify_peak=$peak_mb
+    verify_seconds=$seconds verify_cpu=$cpu verify_peak=$peak_mb
   fi
   rate=$(python3 -c "print(f'{$rows / $convert_seconds / 1e6:.2f}M')")
-  echo "| $format | $rows | $source_mb | $memory MB | $convert_seconds | $rate | $convert_peak | $buckets | $verify_seconds | $verify_peak |"
+  echo "| $format | $rows | $source_mb | $memory | $convert_seconds | $convert_cpu | $rate | $convert_peak | $buckets | $verify_seconds | $verify_cpu | $verify_peak |"
   rm -rf "$source_dir" "$output"
 done

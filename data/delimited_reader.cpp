@@ -63,8 +63,11 @@ bool DelimitedReader::refill() {
 
 bool DelimitedReader::at_delimiter(size_t i) const {
   const std::string& d = options_.delimiter;
-  if (d.size() == 1) return buffer_[i] == d[0];
-  return end_ - i >= d.size() && std::memcmp(buffer_.data() + i, d.data(), d.size()) == 0;
+  if (end_ - i < d.size()) return false;
+  // Delimiters are a few characters: compare them in place (no library call per field).
+  for (size_t k = 0; k < d.size(); ++k)
+    if (buffer_[i + k] != d[k]) return false;
+  return true;
 }
 
 bool DelimitedReader::parse_record() {

@@ -1,5 +1,6 @@
 #include "data/id_dictionary.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -7,7 +8,7 @@
 
 namespace slatetrain {
 
-IdDictionary::IdDictionary() : slots_(1024, -1) {}
+IdDictionary::IdDictionary() : slots_(1024) {}
 
 uint64_t IdDictionary::hash(std::string_view key) {
   // 8 bytes at a time, each word mixed in (a multiply-xorshift hash: keys are short ids).
@@ -27,55 +28,65 @@ uint64_t IdDictionary::hash(std::string_view key) {
   return h ^ (h >> 32);
 }
 
+void IdDictionary::describe(std::string_view key, uint64_t& hash_value, uint64_t& prefix,
+                            uint32_t& hash_length) {
+  hash_value = hash(key);
+  prefix = 0;
+  std::memcpy(&prefix, key.data(), std::min<size_t>(key.size(), 8));
+  hash_length = (static_cast<uint32_t>(hash_value >> 32) & ~0xFFu) |
+                static_cast<uint32_t>(std::min<size_t>(key.size(), 255));
+}
+
 int32_t IdDictionary::find(std::string_view key) const {
-  const uint64_t h = hash(key);
+  uint64_t h, prefix;
+  uint32_t hash_length;
+  describe(key, h, prefix, hash_length);
   const size_t mask = slots_.size() - 1;
   for (size_t slot = h & mask;; slot = (slot + 1) & mask) {
-    const int32_t id = slots_[slot];
-    if (id < 0) return -1;
-    if (hashes_[static_cast<size_t>(id)] == static_cast<uint32_t>(h) && this->key(id) == key)
-      return id;
+    const Slot& entry = slots_[slot];
+    if (entry.id < 0) return -1;
+    if (matches(entry, key, prefix, hash_length)) return entry.id;
   }
 }
 
 int32_t IdDictionary::intern(std::string_view key) {
-  const uint64_t h = hash(key);
+  if (last_id_ >= 0 && last_key_ == key) return last_id_;
+  last_key_.assign(key);
+  uint64_t h, prefix;
+  uint32_t hash_length;
+  describe(key, h, prefix, hash_length);
   const size_t mask = slots_.size() - 1;
   size_t slot = h & mask;
   for (;; slot = (slot + 1) & mask) {
-    const int32_t id = slots_[slot];
-    if (id < 0) break;
-    if (hashes_[static_cast<size_t>(id)] == static_cast<uint32_t>(h) && this->key(id) == key)
-      return id;
+    const Slot& entry = slots_[slot];
+    if (entry.id < 0) break;
+    if (matches(entry, key, prefix, hash_length)) return last_id_ = entry.id;
   }
   REQUIRE(size() < std::numeric_limits<int32_t>::max() - 1,
           "more than " << std::numeric_limits<int32_t>::max() - 1 << " distinct ids");
   const auto id = static_cast<int32_t>(size());
   bytes_.append(key);
   offsets_.push_back(static_cast<int64_t>(bytes_.size()));
-  hashes_.push_back(static_cast<uint32_t>(h));
-  slots_[slot] = id;
-  // At most half full: short probe sequences.
+  slots_[slot] = {prefix, hash_length, id};
   if (static_cast<size_t>(size()) * 2 > slots_.size()) grow();
-  return id;
+  return last_id_ = id;
 }
 
 void IdDictionary::grow() {
-  std::vector<int32_t> slots(slots_.size() * 2, -1);
+  std::vector<Slot> slots(slots_.size() * 2);
   const size_t mask = slots.size() - 1;
-  for (int32_t id = 0; id < static_cast<int32_t>(size()); ++id) {
-    // The stored low 32 bits place a key exactly as its full hash does (tables < 2^32 slots).
-    size_t slot = hashes_[static_cast<size_t>(id)] & mask;
-    while (slots[slot] >= 0) slot = (slot + 1) & mask;
-    slots[slot] = id;
+  for (const Slot& entry : slots_) {
+    if (entry.id < 0) continue;
+    size_t slot = hash(key(entry.id)) & mask;
+    while (slots[slot].id >= 0) slot = (slot + 1) & mask;
+    slots[slot] = entry;
   }
   slots_.swap(slots);
 }
 
 int64_t IdDictionary::memory_bytes() const {
   return static_cast<int64_t>(bytes_.capacity() + offsets_.capacity() * sizeof(int64_t) +
-                              hashes_.capacity() * sizeof(uint32_t) +
-                              slots_.capacity() * sizeof(int32_t));
+                              slots_.capacity() * sizeof(Slot));
 }
 
 }  // namespace slatetrain

@@ -1,6 +1,8 @@
 // IdDictionary: the dense ids of a source's original ids (strings as the source wrote them),
 // in order of first appearance. Open addressing over one byte arena, so tens of millions of
-// ids cost their bytes plus about 20 bytes each (no node per key, no std::string per key).
+// ids cost their bytes plus about 40 bytes each (no node per key, no std::string per key).
+// A slot keeps the key's first 8 bytes and its length, so looking up a short id (most are)
+// touches one cache line.
 #pragma once
 
 #include <cstdint>
@@ -31,10 +33,28 @@ class IdDictionary {
   static uint64_t hash(std::string_view key);
   void grow();
 
+  // A slot: the key's first 8 bytes (zero-padded), 24 bits of its hash with its length
+  // (capped at 255) in the low byte, and the id (-1: empty). A power-of-two table, at most half
+  // full.
+  struct Slot {
+    uint64_t prefix = 0;
+    uint32_t hash_length = 0;
+    int32_t id = -1;
+  };
+  static void describe(std::string_view key, uint64_t& hash, uint64_t& prefix,
+                       uint32_t& hash_length);
+  bool matches(const Slot& slot, std::string_view key, uint64_t prefix,
+               uint32_t hash_length) const {
+    return slot.hash_length == hash_length && slot.prefix == prefix &&
+           (key.size() <= 8 || this->key(slot.id) == key);
+  }
+
   std::string bytes_;
   std::vector<int64_t> offsets_{0};
-  std::vector<uint32_t> hashes_;  // the low 32 bits of each key's hash, to skip most compares
-  std::vector<int32_t> slots_;    // -1 empty, else an id; capacity a power of two
+  std::vector<Slot> slots_;
+  // The last key interned, kept hot: sources sorted by user repeat it row after row.
+  std::string last_key_;
+  int32_t last_id_ = -1;
 };
 
 }  // namespace slatetrain

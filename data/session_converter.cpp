@@ -7,7 +7,6 @@
 #include <future>
 #include <limits>
 #include <map>
-#include <unordered_map>
 
 #include "core/error.hpp"
 #include "core/progress.hpp"
@@ -28,23 +27,22 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Names of the interaction types in order of first appearance; 0 is "(none)".
+// Names of the interaction types in order of first appearance; 0 is "(none)". A source has a
+// handful: a scan beats hashing.
 class TypeNames {
  public:
-  uint8_t id_of(std::string_view name, const std::string& where) {
-    const auto found = ids_.find(std::string(name));
-    if (found != ids_.end()) return found->second;
-    REQUIRE(names_.size() < 256, where << ": more than 255 interaction types (" << name << ")");
-    const auto id = static_cast<uint8_t>(names_.size());
+  // The id of `name`, or 0 when a 256th name would be needed (the caller reports it).
+  uint8_t id_of(std::string_view name) {
+    for (size_t id = 1; id < names_.size(); ++id)
+      if (names_[id] == name) return static_cast<uint8_t>(id);
+    if (names_.size() == 256) return 0;
     names_.emplace_back(name);
-    ids_.emplace(std::string(name), id);
-    return id;
+    return static_cast<uint8_t>(names_.size() - 1);
   }
   const std::vector<std::string>& names() const { return names_; }
 
  private:
   std::vector<std::string> names_{"(none)"};
-  std::unordered_map<std::string, uint8_t> ids_;
 };
 
 std::string rate_text(int64_t rows, double seconds) {
@@ -52,16 +50,24 @@ std::string rate_text(int64_t rows, double seconds) {
          human_count(seconds > 0 ? static_cast<double>(rows) / seconds : 0.0) + " rows/s";
 }
 
-// Sizes and SHA-256 of the inputs, keyed by file name (unique: verify finds them by name).
-std::vector<SourceFileInfo> fingerprint(const std::vector<std::string>& inputs) {
-  std::vector<SourceFileInfo> files;
+// The manifest records inputs by file name, so two inputs may not share one.
+void require_distinct_names(const std::vector<std::string>& inputs) {
+  std::vector<std::string> names;
   for (const std::string& path : inputs) {
     const std::string name = fs::path(path).filename().string();
-    for (const SourceFileInfo& file : files)
-      REQUIRE(file.name != name, path << ": two inputs are named " << name
-                                      << "; the manifest records inputs by name, rename one");
-    files.push_back({name, static_cast<int64_t>(fs::file_size(path)), sha256_file(path)});
+    REQUIRE(std::find(names.begin(), names.end(), name) == names.end(),
+            path << ": two inputs are named " << name
+                 << "; the manifest records inputs by name, rename one");
+    names.push_back(name);
   }
+}
+
+// Sizes and SHA-256 of the inputs, keyed by file name.
+std::vector<SourceFileInfo> fingerprint(const std::vector<std::string>& inputs) {
+  std::vector<SourceFileInfo> files;
+  for (const std::string& path : inputs)
+    files.push_back({fs::path(path).filename().string(), static_cast<int64_t>(fs::file_size(path)),
+                     sha256_file(path)});
   return files;
 }
 
@@ -85,6 +91,7 @@ Manifest convert_sessions(const SessionConvertOptions& options) {
           "--min-user-interactions and --min-item-interactions must be non-negative");
   // Headers and columns are checked before anything is created.
   SessionSource source(options.source);
+  require_distinct_names(options.source.inputs);
   REQUIRE(!options.filters.min_rating || source.has_weight(),
           "--min-rating needs a rating (weight) column; " << source.event_files().front()
                                                           << " has none");
@@ -132,11 +139,11 @@ Manifest convert_sessions(const SessionConvertOptions& options) {
           record.item = item;
           record.time = event.time;
           record.weight = event.weight;
-          record.type =
-              source.has_type()
-                  ? types.id_of(event.type, source.event_files()[static_cast<size_t>(event.file)] +
-                                                ":" + std::to_string(event.line))
-                  : 0;
+          record.type = source.has_type() ? types.id_of(event.type) : 0;
+          REQUIRE(!source.has_type() || record.type != 0,
+                  source.event_files()[static_cast<size_t>(event.file)]
+                      << ":" << event.line << ": more than 255 interaction types ('"
+                      << event.type << "')");
           arrival.push(record);
           ++user_events[static_cast<size_t>(user)];
         },

@@ -69,7 +69,11 @@ GroupByUserReport group_events_by_user(
   report.buckets = static_cast<int64_t>(buckets);
   report.largest_bucket = largest;
 
+  // Sized once for the largest bucket: no reallocation (old and new buffers alive at once)
+  // between buckets.
   std::vector<EventRecord> events, laid_out;
+  events.reserve(static_cast<size_t>(largest));
+  laid_out.reserve(static_cast<size_t>(largest));
   if (buckets == 1) {
     events.resize(static_cast<size_t>(total));
     EventReader reader(options.arrival_path);

@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <memory>
 #include <sstream>
-#include <unordered_map>
 
 #include "core/error.hpp"
 #include "core/progress.hpp"
@@ -233,12 +232,11 @@ class SessionVerifier {
   }
 
   uint8_t type_of(std::string_view name) {
-    const auto found = type_ids_.find(std::string(name));
-    if (found != type_ids_.end()) return found->second;
-    const auto id = static_cast<uint8_t>(type_names_.size());
+    for (size_t id = 1; id < type_names_.size(); ++id)
+      if (type_names_[id] == name) return static_cast<uint8_t>(id);
+    if (type_names_.size() == 256) return 0;  // the converter refused this source
     type_names_.emplace_back(name);
-    type_ids_.emplace(std::string(name), id);
-    return id;
+    return static_cast<uint8_t>(type_names_.size() - 1);
   }
 
   // The source's events of users [first, end) (the verifier's ids), in source order.
@@ -484,7 +482,6 @@ class SessionVerifier {
   std::vector<int64_t> user_events_;
   std::vector<std::string> first_group_;  // per source item: its csv group column value
   std::vector<std::string> type_names_{"(none)"};
-  std::unordered_map<std::string, uint8_t> type_ids_;
   std::vector<int64_t> item_support_;        // removed items: events from kept users
   std::vector<int64_t> output_item_events_;  // per output id
 };
