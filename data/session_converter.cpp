@@ -142,8 +142,8 @@ Manifest convert_sessions(const SessionConvertOptions& options) {
           record.type = source.has_type() ? types.id_of(event.type) : 0;
           REQUIRE(!source.has_type() || record.type != 0,
                   source.event_files()[static_cast<size_t>(event.file)]
-                      << ":" << event.line << ": more than 255 interaction types ('"
-                      << event.type << "')");
+                      << ":" << event.line << ": more than 255 interaction types ('" << event.type
+                      << "')");
           arrival.push(record);
           ++user_events[static_cast<size_t>(user)];
         },
