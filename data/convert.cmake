@@ -1,14 +1,25 @@
-# slatetrain_convert: `slateconvert finn`, `verify` and `inspect` (the FINN.no files to
-# sharded HDF5 and back), the input checks, checksums and the atomic output directory.
+# slatetrain_convert: `slateconvert finn`, `sessions`, `verify` and `inspect` (the FINN.no files
+# and session logs to sharded HDF5 and back), the input checks, checksums and the atomic output
+# directory.
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 add_library(slatetrain_convert STATIC
   ${CMAKE_CURRENT_LIST_DIR}/checksum.cpp
   ${CMAKE_CURRENT_LIST_DIR}/converter.cpp
   ${CMAKE_CURRENT_LIST_DIR}/converter_source.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/delimited_reader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/finn_checks.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/id_dictionary.cpp
   ${CMAKE_CURRENT_LIST_DIR}/inspect.cpp
   ${CMAKE_CURRENT_LIST_DIR}/output_directory.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/verify.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/session_converter.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/session_events.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/session_filters.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/session_options.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/session_sort.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/session_verify.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/session_source.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/verify.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/verify_files.cpp)
 target_link_libraries(slatetrain_convert
   PUBLIC slatetrain_shards slatetrain_npz slatetrain_split slatetrain_core
          nlohmann_json::nlohmann_json

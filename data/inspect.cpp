@@ -20,10 +20,81 @@ double percent(int64_t part, int64_t whole) {
   return whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
 }
 
+// The shard table and items file lines, the same for both kinds.
+void print_files(const std::string& directory, const Manifest& m, std::ostream& out);
+
+// A session conversion: what was read, what the filters removed, the protocol's users.
+void inspect_sessions(const std::string& directory, const Manifest& m, std::ostream& out) {
+  out << directory << ": " << m.dataset << " sessions (" << m.format << ", schema "
+      << m.schema_version << ", " << m.created_by << ")\n";
+  out << "  users         " << m.num_users << "\n";
+  out << "  items         " << m.num_items - m.ids.first_item << " (ids " << m.ids.first_item
+      << ".." << m.num_items - 1 << "; " << m.num_item_groups << " item groups)\n";
+  out << "  events        " << m.num_interactions << " ("
+      << format("%.2f", m.num_users ? static_cast<double>(m.num_interactions) / m.num_users : 0)
+      << " per user, longest history " << m.max_steps << "; no slates)\n";
+  out << "  per step      item, interaction_type";
+  for (const std::string& name : m.step_datasets) out << ", " << name;
+  out << "\n";
+  if (m.interaction_types.size() > 1) {
+    out << "  types        ";
+    for (size_t t = 0; t < m.interaction_types.size(); ++t)
+      out << " " << t << "=" << m.interaction_types[t];
+    out << "\n";
+  }
+  if (m.item_groups.size() > 1) {
+    out << "  item groups  ";
+    for (size_t g = 1; g < m.item_groups.size() && g <= 12; ++g) out << " " << m.item_groups[g];
+    if (m.item_groups.size() > 13) out << " ... (" << m.item_groups.size() - 1 << ")";
+    out << "\n";
+  }
+  const nlohmann::json& conversion = m.conversion;
+  out << "source        " << conversion.value("format", std::string("?")) << ":";
+  for (const auto& file : m.source.files) out << " " << file.name << " " << file.bytes << " B";
+  out << "\n";
+  if (conversion.contains("counts")) {
+    const nlohmann::json& counts = conversion["counts"];
+    const nlohmann::json& filters = conversion["filters"];
+    auto count = [&](const char* group, const char* key) {
+      return counts.contains(group) && counts[group].contains(key) ? counts[group][key].dump()
+                                                                   : std::string("?");
+    };
+    out << "  read          " << count("source", "records") << " records, "
+        << count("source", "events") << " events, " << count("source", "users") << " users, "
+        << count("source", "items") << " items";
+    if (counts["source"].contains("records_skipped_by_locale"))
+      out << " (" << count("source", "records_skipped_by_locale") << " records of other locales)";
+    out << "\n";
+    out << "  --min-rating  " << filters["min_rating"].dump() << ": "
+        << count("min_rating", "removed_events") << " events removed\n";
+    out << "  duplicates    "
+        << (filters["remove_consecutive_duplicates"].get<bool>() ? "on" : "off") << ": "
+        << count("consecutive_duplicates", "removed_events")
+        << " consecutive duplicate events removed\n";
+    out << "  k-core        users >= " << filters["min_user_interactions"].dump()
+        << ", items >= " << filters["min_item_interactions"].dump() << ": "
+        << count("k_core", "removed_events") << " events, " << count("k_core", "removed_users")
+        << " users, " << count("k_core", "removed_items") << " items removed in "
+        << count("k_core", "iterations") << " iterations\n";
+  }
+  out << "protocol " << protocol_name(m.protocol) << "\n";
+  if (m.protocol == Protocol::kLeaveOneOut) {
+    out << "  every user trains; " << m.leave_one_out.evaluated
+        << " users have validation and test events, " << m.leave_one_out.train_only
+        << " with fewer than " << kLeaveOneOutMinEvents << " events only train\n";
+  } else {
+    out << "  seed " << m.split.seed << ", t_testsplit " << m.split.t_testsplit << ": train "
+        << m.split.train_users << "  valid " << m.split.valid_users << "  test "
+        << m.split.test_users << "\n";
+  }
+  print_files(directory, m, out);
+}
+
 }  // namespace
 
 void inspect_directory(const std::string& directory, std::ostream& out) {
   const Manifest m = Manifest::load(directory);
+  if (m.dataset != "finn") return inspect_sessions(directory, m, out);
   out << directory << ": " << m.dataset << " (" << m.format << ", schema " << m.schema_version
       << ", " << m.created_by << ")\n";
   out << "  users         " << m.num_users << "\n";
@@ -74,6 +145,12 @@ void inspect_directory(const std::string& directory, std::ostream& out) {
     out << "\n";
   }
 
+  print_files(directory, m, out);
+}
+
+namespace {
+
+void print_files(const std::string& directory, const Manifest& m, std::ostream& out) {
   out << "shards (" << m.shards.size() << ")\n";
   out << "  file                          first_row      users      steps  slate_items"
          "        bytes  crc32\n";
@@ -93,5 +170,7 @@ void inspect_directory(const std::string& directory, std::ostream& out) {
   out << "  " << m.items_file.file << " " << m.items_file.bytes << " B, crc32 "
       << m.items_file.crc32 << "\n";
 }
+
+}  // namespace
 
 }  // namespace slatetrain

@@ -45,6 +45,12 @@ std::string shard_file_name(int shard_index, int shard_count) {
   return name;
 }
 
+bool Manifest::has_step_dataset(const std::string& name) const {
+  for (const std::string& present : step_datasets)
+    if (present == name) return true;
+  return false;
+}
+
 std::string Manifest::shard_path(const std::string& directory, size_t index) const {
   REQUIRE(index < shards.size(),
           "shard " << index << " requested but the manifest lists " << shards.size());
@@ -66,6 +72,7 @@ json Manifest::to_json() const {
   out["schema_version"] = schema_version;
   out["format"] = format;
   out["dataset"] = dataset;
+  out["protocol"] = protocol_name(protocol);
   out["num_users"] = num_users;
   out["num_items"] = num_items;
   out["num_item_groups"] = num_item_groups;
@@ -78,20 +85,34 @@ json Manifest::to_json() const {
                 {"noclick", ids.no_click},
                 {"unknown", ids.unknown},
                 {"first_item", ids.first_item}};
-  out["split"] = {
-      {"seed", split.seed},
-      {"valid_fraction", split.valid_fraction},
-      {"test_fraction", split.test_fraction},
-      {"t_testsplit", split.t_testsplit},
-      {"users",
-       {{"train", split.train_users}, {"valid", split.valid_users}, {"test", split.test_users}}}};
+  if (protocol == Protocol::kUsers) {
+    out["split"] = {
+        {"seed", split.seed},
+        {"valid_fraction", split.valid_fraction},
+        {"test_fraction", split.test_fraction},
+        {"t_testsplit", split.t_testsplit},
+        {"users",
+         {{"train", split.train_users}, {"valid", split.valid_users}, {"test", split.test_users}}}};
+  } else {
+    out["leave_one_out"] = {
+        {"min_events", kLeaveOneOutMinEvents},
+        {"users",
+         {{"evaluated", leave_one_out.evaluated}, {"train_only", leave_one_out.train_only}}}};
+  }
+  out["step_datasets"] = step_datasets;
+  if (!item_groups.empty()) out["item_groups"] = item_groups;
+  if (!interaction_types.empty()) out["interaction_types"] = interaction_types;
+  if (!conversion.empty()) out["conversion"] = conversion;
   out["slate_length_histogram"] = slate_length_histogram;
   out["ind2val"] = ind2val;
   json files = json::object();
   for (const auto& file : source.files)
     files[file.name] = {{"bytes", file.bytes}, {"sha256", file.sha256}};
-  out["source"] = {
-      {"int_dtype", source.int_dtype}, {"compressed", source.compressed}, {"files", files}};
+  out["source"] = {{"files", files}};
+  if (dataset == "finn") {
+    out["source"]["int_dtype"] = source.int_dtype;
+    out["source"]["compressed"] = source.compressed;
+  }
   json anomaly_json = json::object();
   for (const auto& [kind, count] : anomalies.counts) anomaly_json[kind] = count;
   anomaly_json["examples"] = anomalies.examples;
@@ -116,11 +137,23 @@ json Manifest::to_json() const {
 Manifest Manifest::from_json(const json& in, const std::string& where) {
   Manifest manifest;
   manifest.schema_version = required<int>(in, "schema_version", where);
-  REQUIRE(manifest.schema_version == kManifestSchemaVersion,
-          where << ": schema_version " << manifest.schema_version << " is not supported (expected "
-                << kManifestSchemaVersion << "); convert the data again");
+  REQUIRE(manifest.schema_version >= kOldestManifestSchemaVersion &&
+              manifest.schema_version <= kManifestSchemaVersion,
+          where << ": schema_version " << manifest.schema_version
+                << " is not supported (this slatetrain reads " << kOldestManifestSchemaVersion
+                << " to " << kManifestSchemaVersion << "); convert the data again");
   manifest.format = required<std::string>(in, "format", where);
   manifest.dataset = required<std::string>(in, "dataset", where);
+  if (manifest.schema_version == 1) {
+    // Version 1 knew only FINN conversions, evaluated by held-out users.
+    REQUIRE(manifest.dataset == "finn",
+            where << ": schema_version 1 with dataset '" << manifest.dataset << "'");
+    manifest.protocol = Protocol::kUsers;
+  } else {
+    const std::string protocol = required<std::string>(in, "protocol", where);
+    REQUIRE(parse_protocol(protocol, manifest.protocol),
+            where << ": protocol '" << protocol << "' is not 'users' or 'leave-one-out'");
+  }
   manifest.num_users = required<int64_t>(in, "num_users", where);
   manifest.num_items = required<int64_t>(in, "num_items", where);
   manifest.num_item_groups = required<int64_t>(in, "num_item_groups", where);
@@ -145,24 +178,64 @@ Manifest Manifest::from_json(const json& in, const std::string& where) {
                 << ", noclick " << manifest.ids.no_click << ", unknown " << manifest.ids.unknown
                 << ", first_item " << manifest.ids.first_item);
 
-  const json& split = required_object(in, "split", where);
-  const std::string split_where = where + " split";
-  manifest.split.seed = required<uint64_t>(split, "seed", split_where);
-  manifest.split.valid_fraction = required<double>(split, "valid_fraction", split_where);
-  manifest.split.test_fraction = required<double>(split, "test_fraction", split_where);
-  manifest.split.t_testsplit = required<int>(split, "t_testsplit", split_where);
-  const json& users = required_object(split, "users", split_where);
-  manifest.split.train_users = required<int64_t>(users, "train", split_where + " users");
-  manifest.split.valid_users = required<int64_t>(users, "valid", split_where + " users");
-  manifest.split.test_users = required<int64_t>(users, "test", split_where + " users");
+  if (manifest.protocol == Protocol::kUsers) {
+    const json& split = required_object(in, "split", where);
+    const std::string split_where = where + " split";
+    manifest.split.seed = required<uint64_t>(split, "seed", split_where);
+    manifest.split.valid_fraction = required<double>(split, "valid_fraction", split_where);
+    manifest.split.test_fraction = required<double>(split, "test_fraction", split_where);
+    manifest.split.t_testsplit = required<int>(split, "t_testsplit", split_where);
+    const json& users = required_object(split, "users", split_where);
+    manifest.split.train_users = required<int64_t>(users, "train", split_where + " users");
+    manifest.split.valid_users = required<int64_t>(users, "valid", split_where + " users");
+    manifest.split.test_users = required<int64_t>(users, "test", split_where + " users");
+  } else {
+    const json& block = required_object(in, "leave_one_out", where);
+    const std::string block_where = where + " leave_one_out";
+    const int min_events = required<int>(block, "min_events", block_where);
+    REQUIRE(min_events == kLeaveOneOutMinEvents, block_where << ": min_events " << min_events
+                                                             << ", this slatetrain applies "
+                                                             << kLeaveOneOutMinEvents);
+    const json& users = required_object(block, "users", block_where);
+    manifest.leave_one_out.evaluated =
+        required<int64_t>(users, "evaluated", block_where + " users");
+    manifest.leave_one_out.train_only =
+        required<int64_t>(users, "train_only", block_where + " users");
+    REQUIRE(
+        manifest.leave_one_out.evaluated + manifest.leave_one_out.train_only == manifest.num_users,
+        block_where << ": " << manifest.leave_one_out.evaluated << " evaluated and "
+                    << manifest.leave_one_out.train_only << " train-only users, num_users is "
+                    << manifest.num_users);
+    // No split parameters; the counts are the phases' users.
+    manifest.split.valid_fraction = 0;
+    manifest.split.test_fraction = 0;
+    manifest.split.t_testsplit = 0;
+    manifest.split.train_users = manifest.num_users;
+    manifest.split.valid_users = manifest.leave_one_out.evaluated;
+    manifest.split.test_users = manifest.leave_one_out.evaluated;
+  }
+  if (manifest.schema_version >= 2) {
+    manifest.step_datasets = required<std::vector<std::string>>(in, "step_datasets", where);
+    for (const std::string& name : manifest.step_datasets)
+      REQUIRE(name == "timestamp" || name == "weight",
+              where << ": step_datasets names '" << name << "' (known: timestamp, weight)");
+    manifest.item_groups = in.value("item_groups", std::vector<std::string>{});
+    manifest.interaction_types = in.value("interaction_types", std::vector<std::string>{});
+    if (in.contains("conversion")) manifest.conversion = required_object(in, "conversion", where);
+  }
 
   manifest.slate_length_histogram =
       required<std::vector<int64_t>>(in, "slate_length_histogram", where);
   manifest.ind2val = required_object(in, "ind2val", where);
 
   const json& source = required_object(in, "source", where);
-  manifest.source.int_dtype = required<std::string>(source, "int_dtype", where + " source");
-  manifest.source.compressed = required<bool>(source, "compressed", where + " source");
+  if (manifest.dataset == "finn") {
+    manifest.source.int_dtype = required<std::string>(source, "int_dtype", where + " source");
+    manifest.source.compressed = required<bool>(source, "compressed", where + " source");
+  } else {
+    manifest.source.int_dtype.clear();
+    manifest.source.compressed = false;
+  }
   for (const auto& [name, file] : required_object(source, "files", where + " source").items()) {
     const std::string file_where = where + " source files " + name;
     manifest.source.files.push_back({name, required<int64_t>(file, "bytes", file_where),
@@ -214,7 +287,7 @@ Manifest Manifest::load(const std::string& directory) {
   const std::string path = directory + "/" + kManifestFile;
   std::ifstream file(path);
   REQUIRE(file, path << ": cannot open the manifest (is '" << directory
-                     << "' a directory written by slateconvert finn?)");
+                     << "' a directory written by slateconvert finn or sessions?)");
   json in;
   try {
     file >> in;

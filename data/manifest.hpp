@@ -1,6 +1,7 @@
 // manifest.json of a converted directory (docs/FORMAT.md): what the shards hold, how they were
-// made (split parameters, source files and their hashes), the anomalies found, and the
-// checksums of every output file. Everything the loader, verify and inspect need, typed.
+// made (the protocol and its split, source files and their hashes, the anomalies found or the
+// session conversion's options and filter counts), and the checksums of every output file.
+// Everything the loader, verify and inspect need, typed.
 #pragma once
 
 #include <cstdint>
@@ -11,11 +12,20 @@
 #include <nlohmann/json.hpp>
 
 #include "data/id_conventions.hpp"
+#include "data/protocol.hpp"
 #include "data/split.hpp"
 
 namespace slatetrain {
 
-inline constexpr int kManifestSchemaVersion = 1;
+// Version 2 added the protocol, the session fields and the session shard layout; version 1
+// manifests (FINN conversions made before) are still read, as protocol "users".
+inline constexpr int kManifestSchemaVersion = 2;
+inline constexpr int kOldestManifestSchemaVersion = 1;
+// Shard files carry their layout's version in their schema_version attribute: 1 the slate
+// layout (FINN, unchanged), 2 the session layout (no /steps/t, no slates, optional per-step
+// timestamp and weight, original user ids).
+inline constexpr int kSlateShardSchemaVersion = 1;
+inline constexpr int kSessionShardSchemaVersion = 2;
 inline constexpr const char* kManifestFile = "manifest.json";
 inline constexpr const char* kItemsFile = "items.h5";
 
@@ -51,9 +61,16 @@ struct SourceFileInfo {
 };
 
 struct SourceInfo {
-  std::string int_dtype;   // "int32" or "int64": the dtype of data.npz's arrays
-  bool compressed = true;  // data.npz's members deflated
+  std::string int_dtype;   // FINN only: "int32" or "int64", the dtype of data.npz's arrays
+  bool compressed = true;  // FINN only: data.npz's members deflated
   std::vector<SourceFileInfo> files;
+};
+
+// Leave-one-out: users with at least kLeaveOneOutMinEvents events have a validation and a test
+// event ("evaluated"); the others only train ("train_only").
+struct LeaveOneOutUsers {
+  int64_t evaluated = 0;
+  int64_t train_only = 0;
 };
 
 // Counts of each anomaly kind (names in data/finn_checks.hpp) and up to a few examples each.
@@ -66,7 +83,8 @@ struct AnomalyReport {
 struct Manifest {
   int schema_version = kManifestSchemaVersion;
   std::string format = "slatetrain-ragged-slates";
-  std::string dataset = "finn";
+  std::string dataset = "finn";  // finn, movielens, recbole, amazon-m2, csv
+  Protocol protocol = Protocol::kUsers;
   int64_t num_users = 0;
   int64_t num_items = 0;
   int64_t num_item_groups = 0;
@@ -76,7 +94,19 @@ struct Manifest {
   int max_steps = 20;
   int slate_slots = 25;
   IdConventions ids;  // which ids are not items ("ids")
+  // Protocol users: the split as written. Leave-one-out: no split is written; on load the
+  // counts say train = every user, valid = test = leave_one_out.evaluated (the phases' users).
   ManifestSplit split;
+  LeaveOneOutUsers leave_one_out;  // leave-one-out only
+  // Optional per-step datasets of the shards ("timestamp", "weight"; session layout only).
+  std::vector<std::string> step_datasets;
+  // Session datasets: the names of the item groups (index = group id, 0 "(none)") and of the
+  // interaction types (index = the stored value, 0 "(none)"). Empty for FINN (see ind2val).
+  std::vector<std::string> item_groups;
+  std::vector<std::string> interaction_types;
+  // Session datasets: how the conversion was made (format, options) and what the filters
+  // removed (data/session_conversion.hpp reads and writes it). Empty object for FINN.
+  nlohmann::json conversion = nlohmann::json::object();
   // Stored steps by their slate_length value (index = slate_length).
   std::vector<int64_t> slate_length_histogram;
   nlohmann::json ind2val = nlohmann::json::object();
@@ -98,6 +128,7 @@ struct Manifest {
   // steps hold types 0 .. count-1.
   int64_t interaction_type_count() const;
 
+  bool has_step_dataset(const std::string& name) const;
   std::string shard_path(const std::string& directory, size_t index) const;
   std::string items_path(const std::string& directory) const;
 };

@@ -14,6 +14,17 @@ Hdf5Handle open_dataset(hid_t file, const std::string& name, const std::string& 
       H5Dclose);
 }
 
+bool has_dataset(hid_t file, const std::string& name) {
+  silence_hdf5_errors();
+  // Each parent must exist before H5Lexists may be asked about the child.
+  size_t slash = name.find('/', 1);
+  while (slash != std::string::npos) {
+    if (H5Lexists(file, name.substr(0, slash).c_str(), H5P_DEFAULT) <= 0) return false;
+    slash = name.find('/', slash + 1);
+  }
+  return H5Lexists(file, name.c_str(), H5P_DEFAULT) > 0;
+}
+
 int64_t dataset_length(hid_t dataset, const std::string& where) {
   Hdf5Handle space(CHECK_HDF5(H5Dget_space(dataset), where), H5Sclose);
   const int rank = CHECK_HDF5(H5Sget_simple_extent_ndims(space), where);
@@ -67,6 +78,22 @@ int64_t read_int64_attribute(hid_t object, const char* name, const std::string& 
   int64_t value = 0;
   CHECK_HDF5(H5Aread(attribute, H5T_NATIVE_INT64, &value), where << ": reading attribute " << name);
   return value;
+}
+
+void write_dataset(hid_t file, const std::string& name, hid_t file_type, hid_t memory_type,
+                   const void* data, int64_t count, const std::string& where) {
+  const hsize_t length = static_cast<hsize_t>(count);
+  Hdf5Handle space(CHECK_HDF5(H5Screate_simple(1, &length, nullptr), where), H5Sclose);
+  Hdf5Handle properties(CHECK_HDF5(H5Pcreate(H5P_DATASET_CREATE), where), H5Pclose);
+  CHECK_HDF5(H5Pset_obj_track_times(properties, false), where);
+  Hdf5Handle dataset(CHECK_HDF5(H5Dcreate2(file, name.c_str(), file_type, space, H5P_DEFAULT,
+                                           properties, H5P_DEFAULT),
+                                where << ": creating " << name),
+                     H5Dclose);
+  if (count > 0) {
+    CHECK_HDF5(H5Dwrite(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+               where << ": writing " << name);
+  }
 }
 
 Hdf5Handle create_group(hid_t file, const char* name, const std::string& where) {

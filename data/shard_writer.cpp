@@ -75,10 +75,13 @@ int64_t chunk_elements(int64_t expected, int64_t largest) {
 
 struct ShardWriter::State {
   std::string path;
+  ShardWriterOptions options;
   Hdf5Handle file;
   AppendableDataset row, user_id, split, step_offsets;
   AppendableDataset t, click, click_idx, slate_length, interaction_type, slate_offsets;
   AppendableDataset slate_item;
+  AppendableDataset original_id_offsets, original_id_bytes, timestamp, weight;
+  int64_t original_id_length = 0;
   int64_t users = 0, steps = 0, slate_items = 0;
   bool closed = false;
   std::vector<int64_t> shifted;  // offsets moved to the file's numbering
@@ -89,23 +92,31 @@ ShardWriter::ShardWriter(const std::string& path, int shard_index, int shard_cou
     : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.path = path;
+  s.options = options;
   silence_hdf5_errors();
   REQUIRE(options.gzip_level >= 0 && options.gzip_level <= 9,
           "gzip level must be 0..9, got " << options.gzip_level);
+  const bool sessions = options.layout == ShardLayout::kSessions;
+  REQUIRE(sessions || (!options.timestamps && !options.weights),
+          path << ": timestamps and weights exist only in the session layout");
   s.file = Hdf5Handle(CHECK_HDF5(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
                                  path << ": creating the shard file"),
                       H5Fclose);
-  hdf5::write_int64_attribute(s.file, "schema_version", kManifestSchemaVersion, path);
+  hdf5::write_int64_attribute(s.file, "schema_version",
+                              sessions ? kSessionShardSchemaVersion : kSlateShardSchemaVersion,
+                              path);
   hdf5::write_int64_attribute(s.file, "shard_index", shard_index, path);
   hdf5::write_int64_attribute(s.file, "shard_count", shard_count, path);
   hdf5::write_int64_attribute(s.file, "first_row", first_row, path);
   hdf5::create_group(s.file, "users", path);
   hdf5::create_group(s.file, "steps", path);
-  hdf5::create_group(s.file, "slates", path);
+  if (!sessions) hdf5::create_group(s.file, "slates", path);
 
   const int64_t users = options.expected_users;
   const int64_t user_chunk = chunk_elements(users > 0 ? users + 1 : 0, 1 << 16);
-  const int64_t step_chunk = chunk_elements(users * options.max_steps, 1 << 18);
+  const int64_t expected_steps =
+      options.expected_steps > 0 ? options.expected_steps : users * options.max_steps;
+  const int64_t step_chunk = chunk_elements(expected_steps, 1 << 18);
   const int64_t slate_chunk = chunk_elements(users * options.max_steps * 12, 1 << 18);
   const int gzip = options.gzip_level;
   auto make = [&](const char* name, hid_t type, int64_t chunk) {
@@ -115,6 +126,18 @@ ShardWriter::ShardWriter(const std::string& path, int shard_index, int shard_cou
   s.user_id = make("/users/user_id", H5T_STD_I64LE, user_chunk);
   s.split = make("/users/split", H5T_STD_U8LE, user_chunk);
   s.step_offsets = make("/users/step_offsets", H5T_STD_I64LE, user_chunk);
+  const int64_t zero = 0;
+  if (sessions) {
+    s.original_id_offsets = make("/users/original_id_offsets", H5T_STD_I64LE, user_chunk);
+    s.original_id_bytes = make("/users/original_id_bytes", H5T_STD_U8LE, user_chunk * 8);
+    s.click = make("/steps/click", H5T_STD_I32LE, step_chunk);
+    s.interaction_type = make("/steps/interaction_type", H5T_STD_U8LE, step_chunk);
+    if (options.timestamps) s.timestamp = make("/steps/timestamp", H5T_STD_I64LE, step_chunk);
+    if (options.weights) s.weight = make("/steps/weight", H5T_IEEE_F32LE, step_chunk);
+    s.step_offsets.append(&zero, 1);
+    s.original_id_offsets.append(&zero, 1);
+    return;
+  }
   s.t = make("/steps/t", H5T_STD_U8LE, step_chunk);
   s.click = make("/steps/click", H5T_STD_I32LE, step_chunk);
   s.click_idx = make("/steps/click_idx", H5T_STD_U8LE, step_chunk);
@@ -122,7 +145,6 @@ ShardWriter::ShardWriter(const std::string& path, int shard_index, int shard_cou
   s.interaction_type = make("/steps/interaction_type", H5T_STD_U8LE, step_chunk);
   s.slate_offsets = make("/steps/slate_offsets", H5T_STD_I64LE, step_chunk);
   s.slate_item = make("/slates/item", H5T_STD_I32LE, slate_chunk);
-  const int64_t zero = 0;
   s.step_offsets.append(&zero, 1);
   s.slate_offsets.append(&zero, 1);
 }
@@ -138,8 +160,11 @@ ShardWriter::~ShardWriter() {
 void ShardWriter::append(const UserBlock& block) {
   State& s = *state_;
   REQUIRE(!s.closed, s.path << ": append after close");
+  if (s.options.layout == ShardLayout::kSessions) return append_sessions(block);
   const int64_t n_users = block.num_users();
   const int64_t n_steps = block.num_steps();
+  REQUIRE(static_cast<int64_t>(block.t.size()) == n_steps,
+          s.path << ": a slate-layout block needs t for every step");
   REQUIRE(static_cast<int64_t>(block.step_offsets.size()) == n_users + 1 &&
               block.step_offsets.front() == 0 && block.step_offsets.back() == n_steps &&
               static_cast<int64_t>(block.slate_offsets.size()) == n_steps + 1 &&
@@ -168,13 +193,55 @@ void ShardWriter::append(const UserBlock& block) {
   s.slate_items += block.num_slate_items();
 }
 
+void ShardWriter::append_sessions(const UserBlock& block) {
+  State& s = *state_;
+  const int64_t n_users = block.num_users();
+  const int64_t n_steps = block.num_steps();
+  const auto steps = static_cast<size_t>(n_steps);
+  REQUIRE(static_cast<int64_t>(block.step_offsets.size()) == n_users + 1 &&
+              block.step_offsets.front() == 0 && block.step_offsets.back() == n_steps &&
+              block.user_id.size() == block.row.size() && block.split.size() == block.row.size() &&
+              block.interaction_type.size() == steps &&
+              static_cast<int64_t>(block.original_id_offsets.size()) == n_users + 1 &&
+              block.original_id_offsets.front() == 0 &&
+              block.original_id_offsets.back() == static_cast<int64_t>(block.original_ids.size()),
+          s.path << ": inconsistent session user block (offsets do not match the array sizes)");
+  REQUIRE(block.t.empty() && block.click_idx.empty() && block.slate_length.empty() &&
+              block.slate_item.empty() && block.slate_offsets.size() == 1,
+          s.path << ": a session-layout block has no step positions and no slates");
+  REQUIRE((s.options.timestamps ? block.timestamp.size() == steps : block.timestamp.empty()) &&
+              (s.options.weights ? block.weight.size() == steps : block.weight.empty()),
+          s.path << ": the block's timestamps (" << block.timestamp.size() << ") and weights ("
+                 << block.weight.size() << ") do not match the shard's datasets for " << n_steps
+                 << " steps");
+  s.row.append(block.row);
+  s.user_id.append(block.user_id);
+  s.split.append(block.split);
+  s.shifted.resize(static_cast<size_t>(n_users));
+  for (int64_t u = 0; u < n_users; ++u) s.shifted[u] = block.step_offsets[u + 1] + s.steps;
+  s.step_offsets.append(s.shifted);
+  for (int64_t u = 0; u < n_users; ++u)
+    s.shifted[u] = block.original_id_offsets[u + 1] + s.original_id_length;
+  s.original_id_offsets.append(s.shifted);
+  s.original_id_bytes.append(reinterpret_cast<const uint8_t*>(block.original_ids.data()),
+                             static_cast<int64_t>(block.original_ids.size()));
+  s.click.append(block.click);
+  s.interaction_type.append(block.interaction_type);
+  if (s.options.timestamps) s.timestamp.append(block.timestamp);
+  if (s.options.weights) s.weight.append(block.weight);
+  s.users += n_users;
+  s.steps += n_steps;
+  s.original_id_length += static_cast<int64_t>(block.original_ids.size());
+}
+
 void ShardWriter::close() {
   State& s = *state_;
   if (s.closed) return;
   s.closed = true;
   for (AppendableDataset* dataset :
        {&s.row, &s.user_id, &s.split, &s.step_offsets, &s.t, &s.click, &s.click_idx,
-        &s.slate_length, &s.interaction_type, &s.slate_offsets, &s.slate_item})
+        &s.slate_length, &s.interaction_type, &s.slate_offsets, &s.slate_item,
+        &s.original_id_offsets, &s.original_id_bytes, &s.timestamp, &s.weight})
     dataset->close();
   CHECK_HDF5(H5Fflush(s.file, H5F_SCOPE_GLOBAL), s.path << ": flushing");
   const hid_t file = s.file.release();

@@ -12,10 +12,19 @@
 
 namespace slatetrain {
 
+// kSlates: the FINN layout (shard schema_version 1, byte for byte as it always was).
+// kSessions: the session layout (schema_version 2): no /steps/t and no slates, the users'
+// original ids, optional /steps/timestamp and /steps/weight (docs/FORMAT.md).
+enum class ShardLayout { kSlates, kSessions };
+
 struct ShardWriterOptions {
   int gzip_level = 0;          // 0: no compression; 1..9: shuffle + deflate
   int64_t expected_users = 0;  // sizes the chunks for small files (0: the largest chunks)
   int max_steps = 20;          // bounds the chunk size of the step arrays
+  int64_t expected_steps = 0;  // when > 0, sizes the step chunks instead of users * max_steps
+  ShardLayout layout = ShardLayout::kSlates;
+  bool timestamps = false;  // kSessions: write /steps/timestamp
+  bool weights = false;     // kSessions: write /steps/weight
 };
 
 class ShardWriter {
@@ -38,6 +47,8 @@ class ShardWriter {
   const std::string& path() const;
 
  private:
+  void append_sessions(const UserBlock& block);
+
   struct State;
   std::unique_ptr<State> state_;
 };

@@ -2,6 +2,7 @@
 # manifest.json. Used by the converter and the loader.
 add_library(slatetrain_shards STATIC
   ${CMAKE_CURRENT_LIST_DIR}/hdf5_error.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/item_table.cpp
   ${CMAKE_CURRENT_LIST_DIR}/manifest.cpp
   ${CMAKE_CURRENT_LIST_DIR}/shard_hdf5.cpp
   ${CMAKE_CURRENT_LIST_DIR}/shard_items.cpp

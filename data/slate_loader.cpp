@@ -44,8 +44,17 @@ SlateLoader::SlateLoader(const LoaderOptions& options, Communicator* communicato
           "prefetch_batches must be positive, not " << options.prefetch_batches);
 
   manifest_ = Manifest::load(options.directory);
-  decoder_ = std::make_unique<BatchDecoder>(options.phase, manifest_.max_steps,
-                                            manifest_.slate_slots, manifest_.split.t_testsplit);
+  REQUIRE(options.window_steps >= 0,
+          "window_steps must be 0 (the manifest's max_steps) or positive, not "
+              << options.window_steps);
+  window_steps_ = options.window_steps > 0 ? options.window_steps : manifest_.max_steps;
+  REQUIRE(manifest_.protocol != Protocol::kUsers || window_steps_ >= manifest_.max_steps,
+          options.directory << ": a window of " << window_steps_
+                            << " steps cannot hold the rows of this dataset (protocol users: "
+                            << "steps sit at their source index, max_steps " << manifest_.max_steps
+                            << "); use window_steps 0 or at least " << manifest_.max_steps);
+  decoder_ = std::make_unique<BatchDecoder>(options.phase, window_steps_, manifest_.slate_slots,
+                                            manifest_.split.t_testsplit, manifest_.protocol);
   readers_.resize(manifest_.shards.size());
 
   std::vector<int64_t> shard_first_rows{0};
@@ -66,27 +75,36 @@ SlateLoader::SlateLoader(const LoaderOptions& options, Communicator* communicato
     for (int64_t row = 0; row < manifest_.num_users; ++row)
       phase_rows[static_cast<size_t>(row)] = row;
   } else {
-    // The split column of every shard, read once; no thread runs yet, but another loader's
-    // may, hence the lock.
+    // Users protocol: the users whose split is the phase's. Leave-one-out: the users with
+    // enough events to have a validation and a test event. Read once per shard; no thread runs
+    // yet, but another loader's may, hence the lock.
+    const bool by_split = manifest_.protocol == Protocol::kUsers;
     const auto wanted = static_cast<uint8_t>(split_of_phase(options.phase));
     for (size_t i = 0; i < manifest_.shards.size(); ++i) {
       std::vector<uint8_t> splits;
+      std::vector<int64_t> step_counts;
       {
         std::lock_guard<std::mutex> lock(hdf5_library_mutex());
-        splits = reader(static_cast<int>(i)).read_splits();
+        if (by_split)
+          splits = reader(static_cast<int>(i)).read_splits();
+        else
+          step_counts = reader(static_cast<int>(i)).read_step_counts();
       }
-      REQUIRE(static_cast<int64_t>(splits.size()) == manifest_.shards[i].users,
+      const size_t entries = by_split ? splits.size() : step_counts.size();
+      REQUIRE(static_cast<int64_t>(entries) == manifest_.shards[i].users,
               manifest_.shard_path(options.directory, i)
-                  << ": /users/split has " << splits.size() << " entries, the manifest says "
-                  << manifest_.shards[i].users << " users");
-      for (size_t u = 0; u < splits.size(); ++u)
-        if (splits[u] == wanted)
-          phase_rows.push_back(manifest_.shards[i].first_row + static_cast<int64_t>(u));
+                  << ": " << (by_split ? "/users/split" : "/users/step_offsets") << " has "
+                  << entries << " users, the manifest says " << manifest_.shards[i].users);
+      for (size_t u = 0; u < entries; ++u) {
+        const bool in_phase =
+            by_split ? splits[u] == wanted : step_counts[u] >= kLeaveOneOutMinEvents;
+        if (in_phase) phase_rows.push_back(manifest_.shards[i].first_row + static_cast<int64_t>(u));
+      }
     }
     const int64_t expected = options.phase == LoaderPhase::kValid ? manifest_.split.valid_users
                                                                   : manifest_.split.test_users;
     REQUIRE(static_cast<int64_t>(phase_rows.size()) == expected,
-            options.directory << ": the shards' split columns hold " << phase_rows.size() << " "
+            options.directory << ": the shards hold " << phase_rows.size() << " "
                               << loader_phase_name(options.phase) << " users, the manifest says "
                               << expected);
   }

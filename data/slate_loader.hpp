@@ -2,7 +2,9 @@
 // users (data/user_order.hpp: blocks of consecutive users permuted per epoch, equal contiguous
 // parts per rank, shuffled within windows of a few blocks), in contiguous HDF5 reads, and a
 // background thread decodes them ahead into padded SequenceBatches (data/batch_decoder.hpp)
-// through a bounded queue.
+// through a bounded queue. The window of each user and the step mask follow the manifest's
+// protocol (users or leave-one-out: data/protocol.hpp, docs/FORMAT.md "Protocols"); the
+// caller never branches on the kind of dataset.
 //
 // Every rank yields the same number of batches per epoch (the maximum over ranks, agreed
 // through the communicator); a rank that runs out of users yields batches with
@@ -23,11 +25,11 @@
 #include <thread>
 #include <vector>
 
+#include "core/communicator.hpp"
 #include "data/batch_decoder.hpp"
 #include "data/manifest.hpp"
 #include "data/sequence_batch.hpp"
 #include "data/user_order.hpp"
-#include "core/communicator.hpp"
 
 namespace slatetrain {
 
@@ -44,6 +46,10 @@ struct LoaderOptions {
   int rank = 0;
   int world_size = 1;
   UserOrderOptions order;  // block size, shuffle window, gap merging of reads
+  // T of the batches: 0 means the manifest's max_steps (the longest row or history). The users
+  // protocol needs T >= max_steps (steps sit at their source index); leave-one-out takes the
+  // last T events of each phase's window.
+  int window_steps = 0;
 };
 
 class SlateLoader {
@@ -68,6 +74,8 @@ class SlateLoader {
   int64_t phase_users() const { return order_->num_users(); }  // over all ranks
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }
+  int window_steps() const { return window_steps_; }  // T of every batch
+  Protocol protocol() const { return manifest_.protocol; }
   const Manifest& manifest() const { return manifest_; }
 
   // Totals since construction. read_seconds + decode_seconds is the thread's busy time
@@ -108,6 +116,7 @@ class SlateLoader {
   std::unique_ptr<BatchDecoder> decoder_;
   int64_t users_on_this_rank_ = 0;
   int64_t batches_per_epoch_ = 0;
+  int window_steps_ = 0;
   // Opened lazily by the thread and kept across epochs; touched under hdf5_library_mutex().
   std::vector<std::unique_ptr<ShardReader>> readers_;
 

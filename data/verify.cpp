@@ -10,9 +10,11 @@
 #include "data/converter_source.hpp"
 #include "data/finn_checks.hpp"
 #include "data/manifest.hpp"
+#include "data/session_verify.hpp"
 #include "data/shard_items.hpp"
 #include "data/shard_reader.hpp"
 #include "data/split.hpp"
+#include "data/verify_files.hpp"
 
 namespace slatetrain {
 
@@ -44,46 +46,14 @@ class Verifier {
  private:
   void problem(const std::string& text) { report_.problems.push_back(text); }
 
-  void check_file(const std::string& name, int64_t bytes, const std::string& crc32) {
-    const std::string path = options_.output + "/" + name;
-    std::error_code error;
-    if (!fs::is_regular_file(path, error)) return problem(path + ": missing");
-    const auto size = static_cast<int64_t>(fs::file_size(path));
-    if (size != bytes) {
-      return problem(path + ": " + std::to_string(size) + " bytes, the manifest says " +
-                     std::to_string(bytes));
-    }
-    const std::string actual = crc32_file(path);
-    if (actual != crc32) {
-      problem(path + ": CRC-32 " + actual + ", the manifest says " + crc32);
-    }
-  }
-
   void check_output_files() {
-    check_file(manifest_.items_file.file, manifest_.items_file.bytes, manifest_.items_file.crc32);
-    for (const ShardInfo& shard : manifest_.shards)
-      check_file(shard.file, shard.bytes, shard.crc32);
+    slatetrain::check_output_files(manifest_, options_.output, report_.problems);
   }
 
   void check_source_files(const FinnSource& source) {
     for (const std::string& path :
-         {source.data_path(), source.item_attributes_path(), source.index_to_value_path()}) {
-      const std::string name = fs::path(path).filename().string();
-      const SourceFileInfo* recorded = nullptr;
-      for (const auto& file : manifest_.source.files)
-        if (file.name == name) recorded = &file;
-      if (recorded == nullptr) {
-        problem(std::string(kManifestFile) + ": no record of source file " + name);
-        continue;
-      }
-      const auto bytes = static_cast<int64_t>(fs::file_size(path));
-      if (bytes != recorded->bytes) {
-        problem(path + ": " + std::to_string(bytes) + " bytes, the converted source had " +
-                std::to_string(recorded->bytes));
-      } else if (sha256_file(path) != recorded->sha256) {
-        problem(path + ": SHA-256 differs from the converted source's " + recorded->sha256);
-      }
-    }
+         {source.data_path(), source.item_attributes_path(), source.index_to_value_path()})
+      check_source_file(manifest_, fs::path(path).filename().string(), path, report_.problems);
   }
 
   template <typename T>
@@ -279,6 +249,7 @@ class Verifier {
 }  // namespace
 
 VerifyReport verify_conversion(const VerifyOptions& options) {
+  if (Manifest::load(options.output).dataset != "finn") return verify_session_conversion(options);
   return Verifier(options).run();
 }
 

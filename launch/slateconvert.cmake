@@ -3,6 +3,7 @@ add_executable(slateconvert
   slateconvert.cpp
   synth_command.cpp
   finn_command.cpp
+  sessions_command.cpp
   verify_command.cpp
   inspect_command.cpp)
 target_link_libraries(slateconvert PRIVATE slatetrain_generator slatetrain_convert)

@@ -16,6 +16,8 @@ constexpr const char* kUsage =
     "  synth    write a generated dataset in the published FINN.no format\n"
     "           (data.npz, itemattr.npz, ind2val.json, truth.json)\n"
     "  finn     convert the FINN.no files to sharded HDF5 with a manifest\n"
+    "  sessions convert a session or rating log (RecBole, MovieLens, Amazon-M2, CSV) to\n"
+    "           sharded HDF5 without slates\n"
     "  verify   prove that converted shards reproduce every source array exactly\n"
     "  inspect  print a summary of a converted directory\n"
     "\n"
@@ -33,6 +35,7 @@ int main(int argc, char** argv) {
     // Each command sees its own name as argv[0].
     if (command == "synth") return slatetrain::synth_command(argc - 1, argv + 1);
     if (command == "finn") return slatetrain::finn_command(argc - 1, argv + 1);
+    if (command == "sessions") return slatetrain::sessions_command(argc - 1, argv + 1);
     if (command == "verify") return slatetrain::verify_command(argc - 1, argv + 1);
     if (command == "inspect") return slatetrain::inspect_command(argc - 1, argv + 1);
     std::fprintf(stderr, "slateconvert: unknown command '%s'\n\n%s", command.c_str(), kUsage);

@@ -8,6 +8,8 @@ namespace slatetrain {
 int synth_command(int argc, char** argv);
 // slateconvert finn --input DIR --output DIR --shards N [--force] [--strict] ...
 int finn_command(int argc, char** argv);
+// slateconvert sessions --format F --input PATH... --output DIR --shards N [--force] ...
+int sessions_command(int argc, char** argv);
 // slateconvert verify --input DIR --output DIR
 int verify_command(int argc, char** argv);
 // slateconvert inspect DIR

@@ -2,7 +2,8 @@
 # and the multi-rank checks under mpirun.
 add_library(slatetrain_loader_test_data STATIC
   ${CMAKE_CURRENT_LIST_DIR}/loader_test_dataset.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/loader_test_expect.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/loader_test_expect.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/loader_session_dataset.cpp)
 target_link_libraries(slatetrain_loader_test_data PUBLIC slatetrain_shards GTest::gtest)
 
 slatetrain_add_test(NAME loader_tests
@@ -18,3 +19,16 @@ target_link_libraries(loader_mpi_test PRIVATE slatetrain_loader slatetrain_loade
 slatetrain_add_mpi_test(NAME loader_mpi_3 RANKS 3
   COMMAND $<TARGET_FILE:loader_mpi_test> ${CMAKE_CURRENT_BINARY_DIR}/loader_mpi_data
   LABELS loader)
+
+# Session shards (no slates) under both protocols.
+slatetrain_add_test(NAME loader_session_tests
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/loader_sessions_test.cpp
+  LIBRARIES slatetrain_loader slatetrain_loader_test_data
+  LABELS unit loader sessions)
+
+add_executable(loader_sessions_mpi_test ${CMAKE_CURRENT_LIST_DIR}/loader_sessions_mpi_test.cpp)
+target_link_libraries(loader_sessions_mpi_test PRIVATE slatetrain_loader
+                                                       slatetrain_loader_test_data slatetrain_dist)
+slatetrain_add_mpi_test(NAME loader_sessions_mpi_3 RANKS 3
+  COMMAND $<TARGET_FILE:loader_sessions_mpi_test> ${CMAKE_CURRENT_BINARY_DIR}/loader_sessions_mpi_data
+  LABELS loader sessions)

@@ -252,12 +252,16 @@ TEST(Manifest, SaveLoadRoundTrip) {
 
 TEST(Manifest, RefusesOtherSchemaVersionsAndMissingKeysNamingThem) {
   nlohmann::json json = sample_manifest().to_json();
-  json["schema_version"] = 2;
-  try {
-    Manifest::from_json(json, "m.json");
-    FAIL() << "accepted schema_version 2";
-  } catch (const Error& error) {
-    EXPECT_NE(std::string(error.what()).find("schema_version"), std::string::npos);
+  for (const int version : {0, kManifestSchemaVersion + 1}) {
+    json["schema_version"] = version;
+    try {
+      Manifest::from_json(json, "m.json");
+      FAIL() << "accepted schema_version " << version;
+    } catch (const Error& error) {
+      EXPECT_NE(std::string(error.what()).find("schema_version " + std::to_string(version)),
+                std::string::npos)
+          << error.what();
+    }
   }
   json = sample_manifest().to_json();
   json.erase("num_items");
