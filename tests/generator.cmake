@@ -8,7 +8,8 @@ slatetrain_add_test(NAME generator_tests
           ${CMAKE_CURRENT_SOURCE_DIR}/generator_truth_test.cpp
           ${CMAKE_CURRENT_SOURCE_DIR}/generator_determinism_test.cpp
           ${CMAKE_CURRENT_SOURCE_DIR}/generator_options_test.cpp
-  LIBRARIES slatetrain_generator nlohmann_json::nlohmann_json
+          ${CMAKE_CURRENT_SOURCE_DIR}/generator_byte_identity_test.cpp
+  LIBRARIES slatetrain_generator slatetrain_convert nlohmann_json::nlohmann_json
   LABELS unit)
 # The command-line cases run the built slateconvert.
 if(TARGET slateconvert)
