@@ -3,6 +3,7 @@
 add_library(slatetrain_generator STATIC
   ${CMAKE_CURRENT_LIST_DIR}/generator_alias_table.cpp
   ${CMAKE_CURRENT_LIST_DIR}/generator_world.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/generator_step.cpp
   ${CMAKE_CURRENT_LIST_DIR}/generator_user.cpp
   ${CMAKE_CURRENT_LIST_DIR}/truth_evaluation.cpp
   ${CMAKE_CURRENT_LIST_DIR}/generator.cpp
