@@ -48,10 +48,6 @@ int choose_query_group(const GeneratorWorld& world, const float* taste, int last
 
 }  // namespace
 
-double DrawnStep::slot_probability(int j) const {
-  return std::exp(scores[j] - max_score) / total;
-}
-
 UserProcessState draw_initial_state(const GeneratorWorld& world, Random& random) {
   UserProcessState state;
   const int favourite = world.draw_group(random);
@@ -110,13 +106,16 @@ void draw_step(const GeneratorWorld& world, const UserProcessState& state, doubl
     max_score = std::max(max_score, scores[j]);
   }
   double total = 0;
-  for (int j = 0; j < length; ++j) total += std::exp(scores[j] - max_score);
+  for (int j = 0; j < length; ++j) {
+    step.weights[j] = std::exp(scores[j] - max_score);
+    total += step.weights[j];
+  }
   step.max_score = max_score;
   step.total = total;
   double pick = random.uniform() * total;
   int position = 0;
   for (int j = 0; j < length; ++j) {
-    pick -= std::exp(scores[j] - max_score);
+    pick -= step.weights[j];
     if (pick <= 0 && slate[j] != finn::kUnknownId) {
       position = j;
       break;

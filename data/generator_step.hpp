@@ -35,14 +35,15 @@ struct DrawnStep {
   int length = 0;       // slots used, position 0 (no click) included; 25 when over_slots
   int query_group = 0;  // the group the query went to
   int32_t slate[finn::kSlateSlots] = {};
-  // shapes: [length]: the utility of each slot (the no-click score at 0, -inf for UNK);
-  // probability of slot j = exp(scores[j] - max_score) / total.
+  // shapes: [length]: the utility of each slot (the no-click score at 0, -inf for UNK) and
+  // exp(scores[j] - max_score); the probability of slot j is weights[j] / total.
   double scores[finn::kSlateSlots] = {};
+  double weights[finn::kSlateSlots] = {};
   double max_score = 0;
   double total = 0;
   int position = 0;     // the written click_idx
   int64_t clicked = 0;  // the written click: slate[position], or the outside item
-  double slot_probability(int j) const;
+  double slot_probability(int j) const { return weights[j] / total; }
 };
 
 // The user's first state: a taste near a favourite group drawn by popularity; no clicks yet.
