@@ -9,7 +9,7 @@
 namespace slatetrain {
 
 // Rollouts per held-out user for truth.json's oracle (docs/GENERATOR.md "The oracle").
-inline constexpr int64_t kDefaultOracleRollouts = 1000;
+inline constexpr int64_t kDefaultOracleRollouts = 500;
 
 // The published FINN.no sizes (docs/FINN.md).
 inline constexpr int64_t kFullFinnUsers = 2277645;

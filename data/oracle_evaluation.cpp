@@ -157,21 +157,28 @@ std::vector<int64_t> oracle_top_items(const std::vector<int64_t>& touched_items,
                                       const std::vector<double>& values,
                                       const std::vector<int64_t>& excluded, int k,
                                       int64_t num_items) {
+  if (k <= 0) return {};
   const auto is_excluded = [&](int64_t item) {
     return std::find(excluded.begin(), excluded.end(), item) != excluded.end();
   };
   using Entry = std::pair<double, int64_t>;  // value, item
-  std::vector<Entry> candidates;
-  candidates.reserve(touched_items.size());
-  for (size_t i = 0; i < touched_items.size(); ++i)
-    if (values[i] > 0 && !is_excluded(touched_items[i]))
-      candidates.emplace_back(values[i], touched_items[i]);
   const auto better = [](const Entry& a, const Entry& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   };
-  if (candidates.size() > size_t(k)) {
-    std::nth_element(candidates.begin(), candidates.begin() + k, candidates.end(), better);
-    candidates.resize(size_t(k));
+  // The best k in one pass: a heap with the worst kept entry on top.
+  std::vector<Entry> candidates;
+  candidates.reserve(size_t(k) + 1);
+  for (size_t i = 0; i < touched_items.size(); ++i) {
+    if (values[i] <= 0) continue;
+    const Entry entry(values[i], touched_items[i]);
+    if (candidates.size() == size_t(k) && !better(entry, candidates.front())) continue;
+    if (is_excluded(entry.second)) continue;
+    candidates.push_back(entry);
+    std::push_heap(candidates.begin(), candidates.end(), better);
+    if (candidates.size() > size_t(k)) {
+      std::pop_heap(candidates.begin(), candidates.end(), better);
+      candidates.pop_back();
+    }
   }
   std::sort(candidates.begin(), candidates.end(), better);
   std::vector<int64_t> top;

@@ -34,7 +34,7 @@ constexpr const char* kSynthUsage =
     "  --split-seed S      seed of the published split for truth.json (default 0)\n"
     "  --truth-users N     rank at most N users per held-out split (default all)\n"
     "  --no-truth          skip truth.json\n"
-    "  --oracle-rollouts N rollouts per held-out user for truth.json's oracle (default 1000)\n"
+    "  --oracle-rollouts N rollouts per held-out user for truth.json's oracle (default 500)\n"
     "  --no-oracle         skip the oracle (truth.json \"oracle\": null)\n"
     "  --force             replace an existing DIR\n";
 
