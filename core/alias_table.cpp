@@ -1,5 +1,8 @@
 #include "core/alias_table.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/error.hpp"
 
 namespace slatetrain {
@@ -31,6 +34,18 @@ AliasTable::AliasTable(const std::vector<double>& weights)
     }
   }
   // Rounding leftovers keep probability 1 (their own column).
+}
+
+std::vector<double> AliasTable::distribution() const {
+  std::vector<double> out(size_, 0.0);
+  for (uint32_t column = 0; column < size_; ++column) {
+    // The coin is k * 2^-32, k uniform in 0..2^32-1: coin < p for ceil(p * 2^32) values of k.
+    const double keep =
+        std::min(1.0, std::ceil(double(probability_[column]) * 0x1.0p32) * 0x1.0p-32);
+    out[column] += keep / size_;
+    out[alias_[column]] += (1.0 - keep) / size_;
+  }
+  return out;
 }
 
 }  // namespace slatetrain

@@ -24,6 +24,9 @@ class AliasTable {
     return coin < probability_[column] ? column : alias_[column];
   }
   uint32_t size() const { return size_; }
+  // The exact distribution draw() samples (float probabilities and the 32-bit coin included),
+  // for exact computations over the draws.
+  std::vector<double> distribution() const;
 
  private:
   uint32_t size_ = 0;

@@ -17,6 +17,7 @@
 #include "data/finn_format.hpp"
 #include "data/generator_world.hpp"
 #include "data/npz_writer.hpp"
+#include "data/oracle_evaluation.hpp"
 #include "data/split.hpp"
 #include "data/truth_evaluation.hpp"
 
@@ -257,6 +258,39 @@ nlohmann::json index_to_value(const GeneratorWorld& world) {
                         {"interaction_type", {{"0", "<UNK>"}, {"1", "search"}, {"2", "rec"}}}};
 }
 
+// truth.json's oracle section: both splits, and how the figures were made.
+nlohmann::json oracle_json(const GeneratorWorld& world, const GeneratorOptions& options,
+                           const HeldOutTable& held_out, double& seconds) {
+  OracleOptions oracle;
+  oracle.rollouts = options.oracle_rollouts;
+  oracle.seed = options.seed;
+  oracle.max_ranked_users = options.truth_users;
+  oracle.threads = options.threads;
+  const OracleMetrics valid = evaluate_oracle(world, held_out.valid, oracle);
+  const OracleMetrics test = evaluate_oracle(world, held_out.test, oracle);
+  seconds = valid.seconds + test.seconds;
+  return nlohmann::json{
+      {"valid", oracle_metrics_json(valid)},
+      {"test", oracle_metrics_json(test)},
+      {"rollouts", oracle.rollouts},
+      {"rollout_batches", std::min<int64_t>(oracle.batches, oracle.rollouts)},
+      {"bootstrap_replicates", oracle.bootstrap_replicates},
+      {"conditions_on",
+       "the user's true state after t_testsplit steps (taste, groups of the last three clicks, "
+       "the last clicked group) and number of remaining real steps; anomalies off"},
+      {"ranking",
+       "hitrate@k and ndcg@k: ids >= 3 (earlier clicks excluded) by the estimated probability "
+       "of a click in the remaining steps; hits@k: by the estimated expected number of clicks; "
+       "ties and never-shown items to the lower id"},
+      {"estimator",
+       "mean over rollouts of the generator's own process; per step each slate slot's choice "
+       "probability (first-click probability for clicked@least once) instead of the drawn "
+       "click"},
+      {"standard_error",
+       "monte_carlo: bootstrap over each user's rollout batches, per-user variances pooled; "
+       "user_sampling: spread of the per-user figures over sqrt(users)"}};
+}
+
 // Removes a half-written temporary directory unless released.
 class TemporaryDirectory {
  public:
@@ -331,6 +365,10 @@ GeneratorReport generate_finn_dataset(const GeneratorOptions& options,
     truth["ranking"] =
         "true state after t_testsplit steps ranks ids >= 3 (earlier clicks excluded) by "
         "scale*u.e + (popularity_weight+1)*log w; users without a later click not counted";
+    truth["oracle"] = nullptr;
+    if (options.write_oracle) {
+      truth["oracle"] = oracle_json(world, options, held_out, report.oracle_seconds);
+    }
     write_json(temporary.path() / "truth.json", truth);
   }
 

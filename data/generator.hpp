@@ -20,6 +20,7 @@ struct GeneratorReport {
   int64_t slate_length_sum = 0;
   AnomalyCounts anomalies;
   double seconds = 0;
+  double oracle_seconds = 0;  // of those, truth.json's oracle
 };
 
 // Writes the dataset into output_dir, built under a temporary name beside it and renamed at

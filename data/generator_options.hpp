@@ -8,6 +8,9 @@
 
 namespace slatetrain {
 
+// Rollouts per held-out user for truth.json's oracle (docs/GENERATOR.md "The oracle").
+inline constexpr int64_t kDefaultOracleRollouts = 500;
+
 // The published FINN.no sizes (docs/FINN.md).
 inline constexpr int64_t kFullFinnUsers = 2277645;
 inline constexpr int64_t kFullFinnItems = 1311775;  // ids, including 0 PAD, 1 noClick, 2 UNK
@@ -29,6 +32,9 @@ struct GeneratorOptions {
   SplitParameters split;
   int64_t truth_users = 0;
   bool write_truth = true;
+  // truth.json's oracle: rollouts per held-out user; off leaves "oracle": null.
+  int64_t oracle_rollouts = kDefaultOracleRollouts;
+  bool write_oracle = true;
 };
 
 // The number of item groups actually used for these options.

@@ -1,11 +1,13 @@
-// One user's 20 steps under the planted model, drawn from the user's own counter-based random
-// stream (hash_mix(seed, user)), so users can be generated in any order, on any thread.
+// One user's 20 steps under the planted model (the steps themselves: data/generator_step.hpp),
+// drawn from the user's own counter-based random stream (hash_mix(seed, user)), so users can be
+// generated in any order, on any thread.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 #include "data/finn_format.hpp"
+#include "data/generator_step.hpp"
 #include "data/generator_world.hpp"
 
 namespace slatetrain {
@@ -22,11 +24,12 @@ struct UserSteps {
 // What truth.json needs of a held-out (validation or test) user.
 struct HeldOutUser {
   int64_t user = 0;
-  float taste_at_cut[kTasteDimension] = {};  // the true state after the first t_testsplit steps
-  std::vector<int64_t> clicked_before_cut;   // items clicked in those steps (excluded from ranking)
-  std::vector<int64_t> later_clicks;         // real items clicked from t_testsplit on
-  double loglik_sum = 0;                     // log-probability of the held-out choices
-  int64_t loglik_steps = 0;                  // held-out real steps that are choices in the slate
+  UserProcessState state_at_cut;            // the true state after the first t_testsplit steps
+  int remaining_steps = 0;                  // real steps from t_testsplit on
+  std::vector<int64_t> clicked_before_cut;  // items clicked in those steps (excluded from ranking)
+  std::vector<int64_t> later_clicks;        // real items clicked from t_testsplit on
+  double loglik_sum = 0;                    // log-probability of the held-out choices
+  int64_t loglik_steps = 0;                 // held-out real steps that are choices in the slate
 };
 
 // Counts of the planted anomalies, for the report.

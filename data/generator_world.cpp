@@ -1,5 +1,6 @@
 #include "data/generator_world.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -73,6 +74,8 @@ void check_generator_options(const GeneratorOptions& options) {
           "--level must be in 0..9 (got " << options.deflate_level << ")");
   REQUIRE(options.users_per_block >= 1, "users per block must be positive");
   REQUIRE(options.truth_users >= 0, "--truth-users must be non-negative");
+  REQUIRE(options.oracle_rollouts >= 2 && options.oracle_rollouts <= 1000000000,
+          "--oracle-rollouts must be in 2..10^9 (got " << options.oracle_rollouts << ")");
   valid_user_count(options.num_users, options.split);  // throws on bad split parameters
 }
 
@@ -140,6 +143,21 @@ std::string GeneratorWorld::group_name(int group) const {
                      kRegions[(g / (v * s)) % r];
   if (g >= v * s * r) name += " " + std::to_string(g / (v * s * r));  // keep names unique
   return name;
+}
+
+std::vector<double> GeneratorWorld::popular_item_draw_distribution() const {
+  const std::vector<double> table = popular_table_.distribution();
+  std::vector<double> out(size_t(num_items_), 0.0);
+  std::copy(table.begin(), table.end(), out.begin() + 3);
+  return out;
+}
+
+std::vector<double> GeneratorWorld::group_item_draw_distribution(int group) const {
+  const std::vector<double> table = group_tables_[group].distribution();
+  std::vector<double> out(size_t(num_items_), 0.0);
+  for (size_t i = 0; i < table.size(); ++i)
+    out[size_t(group_items_[group_offsets_[group] + int64_t(i)])] = table[i];
+  return out;
 }
 
 double GeneratorWorld::utility(const float* taste, int64_t item) const {

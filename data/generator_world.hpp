@@ -29,7 +29,14 @@ struct ChoiceModel {
 };
 
 // Counter streams of hash_mix, one per kind of draw, so that draws never collide.
-enum class GeneratorStream : uint64_t { kGroup = 11, kItem = 12, kUser = 13 };
+// The oracle's (data/oracle_evaluation.hpp) are its own: its rollouts never touch the data's.
+enum class GeneratorStream : uint64_t {
+  kGroup = 11,
+  kItem = 12,
+  kUser = 13,
+  kOracleRollout = 14,
+  kOracleBootstrap = 15
+};
 
 class GeneratorWorld {
  public:
@@ -59,6 +66,13 @@ class GeneratorWorld {
   int64_t draw_item_in_group(int group, Random& random) const {
     return group_items_[group_offsets_[group] + group_tables_[group].draw(random)];
   }
+
+  // The exact distributions of the three draws above (docs/GENERATOR.md), for exact
+  // computations: over groups [groups]; over item ids [items] (zero for ids 0-2 and, within a
+  // group, for the other groups' items).
+  std::vector<double> group_draw_distribution() const { return group_table_.distribution(); }
+  std::vector<double> popular_item_draw_distribution() const;
+  std::vector<double> group_item_draw_distribution(int group) const;
 
   // The utility of an item for a taste vector.
   double utility(const float* taste, int64_t item) const;

@@ -45,7 +45,7 @@ void rank_block(const std::vector<float>& items, int64_t real_items,
   const size_t keep = size_t(20 + std::max(t_testsplit, 0));
   std::vector<float> users(size_t(n) * kRankDimension);
   for (int u = 0; u < n; ++u) {
-    std::copy(block[u]->taste_at_cut, block[u]->taste_at_cut + kTasteDimension,
+    std::copy(block[u]->state_at_cut.taste, block[u]->state_at_cut.taste + kTasteDimension,
               &users[size_t(u) * kRankDimension]);
     users[size_t(u) * kRankDimension + kTasteDimension] = 1.0f;
   }

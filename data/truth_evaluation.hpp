@@ -1,5 +1,7 @@
-// The true model's scores on the held-out steps of the published split: the ceiling trained
-// models are measured against (truth.json).
+// The choice model's scores on the held-out steps of the published split (truth.json `valid`,
+// `test`): the in-slate log-likelihood of the model that made the data, and its ranking, which
+// ignores what the exposure policy will show and so is not a ceiling (the oracle is:
+// data/oracle_evaluation.hpp).
 //
 // loglik: mean over held-out real steps (t >= t_testsplit, click != 0) of the log-probability
 // of the actual choice under the true choice model, with the user's true state following the

@@ -3,7 +3,9 @@
 # builds, generates a FINN-format dataset (slateconvert synth), converts it to sharded HDF5
 # (slateconvert finn), verifies the conversion, trains the GRU slate model on MPI ranks
 # (mpirun slatetrain configs/gru-small.yaml), evaluates it on the test users, and prints its
-# metrics beside the popularity baseline and the generator's true-model ceiling.
+# metrics beside the popularity baseline, the generator's oracle (the ceiling: its own exposure
+# and choice process rolled out from each test user's true state) and the choice model's
+# ranking (docs/GENERATOR.md).
 #
 # Knobs (environment): QUICKSTART_USERS (20000), QUICKSTART_ITEMS (3000), QUICKSTART_RANKS (2),
 # QUICKSTART_OUT (out/quickstart), QUICKSTART_CONFIG (configs/gru-small.yaml).
@@ -40,6 +42,6 @@ rm -rf "$out/run"
 mpirun -np "$ranks" "${mpi_flags[@]}" "$bin/slatetrain" "$config" \
   --set data.path="$out/converted" --set run.dir="$out/run" | tee "$out/train.log"
 
-step "test metrics against the popularity baseline and the true model"
+step "test metrics against the popularity baseline, the oracle and the choice model"
 tail -n 1 "$out/train.log" > "$out/summary.json"
 python3 "$root/launch/compare_with_truth.py" "$out/summary.json" "$out/finn/truth.json"

@@ -18,7 +18,8 @@ constexpr const char* kSynthUsage =
     "usage: slateconvert synth --output DIR [options]\n"
     "\n"
     "Writes data.npz, itemattr.npz, ind2val.json (the published FINN.no format), truth.json\n"
-    "(the true model's held-out scores) and generator.json into DIR, atomically.\n"
+    "(the planted model's held-out scores: the choice model's and the oracle's) and\n"
+    "generator.json into DIR, atomically.\n"
     "\n"
     "  --output DIR        where to write (required)\n"
     "  --users N           number of users (default 2000)\n"
@@ -34,6 +35,8 @@ constexpr const char* kSynthUsage =
     "  --split-seed S      seed of the published split for truth.json (default 0)\n"
     "  --truth-users N     rank at most N users per held-out split (default all)\n"
     "  --no-truth          skip truth.json\n"
+    "  --oracle-rollouts N rollouts per held-out user for truth.json's oracle (default 500)\n"
+    "  --no-oracle         skip the oracle (truth.json \"oracle\": null)\n"
     "  --force             replace an existing DIR\n";
 
 int64_t parse_integer(const char* option, const char* text) {
@@ -105,6 +108,10 @@ int synth_command(int argc, char** argv) {
       options.truth_users = parse_integer("--truth-users", value());
     } else if (arg == "--no-truth") {
       options.write_truth = false;
+    } else if (arg == "--oracle-rollouts") {
+      options.oracle_rollouts = parse_integer("--oracle-rollouts", value());
+    } else if (arg == "--no-oracle") {
+      options.write_oracle = false;
     } else if (arg == "--force") {
       force = true;
     } else {
@@ -122,13 +129,14 @@ int synth_command(int argc, char** argv) {
   std::printf(
       "synth: %lld users, %lld real steps (%.2f per user), no-click %.3f, rec %.3f, mean slate "
       "length %.2f; anomalies: length 26 %lld, click not in slate %lld, UNK in slate %lld; "
-      "%.1f s -> %s\n",
+      "%.1f s (oracle %.1f s) -> %s\n",
       static_cast<long long>(report.users), static_cast<long long>(report.real_steps),
       report.real_steps / double(report.users), report.no_click_steps / steps,
       report.recommendation_steps / steps, report.slate_length_sum / steps,
       static_cast<long long>(report.anomalies.slate_length_over_slots),
       static_cast<long long>(report.anomalies.click_not_in_slate),
-      static_cast<long long>(report.anomalies.unknown_in_slate), report.seconds, output.c_str());
+      static_cast<long long>(report.anomalies.unknown_in_slate), report.seconds,
+      report.oracle_seconds, output.c_str());
   return 0;
 }
 

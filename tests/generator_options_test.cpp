@@ -79,6 +79,7 @@ TEST(GeneratorOutput, BadOptionsAreRefusedByNameBeforeAnythingIsWritten) {
       {"--threads", [](GeneratorOptions& o) { o.threads = 0; }},
       {"--level", [](GeneratorOptions& o) { o.deflate_level = 10; }},
       {"--truth-users", [](GeneratorOptions& o) { o.truth_users = -1; }},
+      {"--oracle-rollouts", [](GeneratorOptions& o) { o.oracle_rollouts = 1; }},
       {"split fractions", [](GeneratorOptions& o) { o.split.valid_fraction = 0.97; }},
       {"t_testsplit", [](GeneratorOptions& o) { o.split.t_testsplit = -1; }},
   };
@@ -176,6 +177,9 @@ TEST(GeneratorCommand, BadArgumentsGiveAClearMessageAndNoOutput) {
       {"--output " + output + " --anomaly-rate lots", "--anomaly-rate expects a number", 1},
       {"--output " + output + " --anomaly-rate 0.9", "--anomaly-rate must be in [0, 0.5]", 1},
       {"--output " + output + " --level 12", "--level must be in 0..9", 1},
+      {"--output " + output + " --oracle-rollouts 1", "--oracle-rollouts must be in 2..", 1},
+      {"--output " + output + " --oracle-rollouts many",
+       "--oracle-rollouts expects an integer, got 'many'", 1},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.arguments);
@@ -187,8 +191,9 @@ TEST(GeneratorCommand, BadArgumentsGiveAClearMessageAndNoOutput) {
   }
   const CommandResult help = run_synth(scratch, "--help");
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* option : {"--output", "--users", "--items", "--seed", "--int64", "--stored",
-                             "--anomaly-rate", "--truth-users", "--force"})
+  for (const char* option :
+       {"--output", "--users", "--items", "--seed", "--int64", "--stored", "--anomaly-rate",
+        "--truth-users", "--oracle-rollouts", "--no-oracle", "--force"})
     EXPECT_NE(help.out.find(option), std::string::npos) << option;
 }
 

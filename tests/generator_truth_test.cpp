@@ -1,7 +1,7 @@
-// truth.json: the true model's held-out scores. The held-out users are those of the published
-// split (data/split.hpp, seed 0); the log-likelihood is replayed here from the written slates
-// and clicks with the planted model; the FINN-protocol ranking is recomputed by brute force
-// over the catalogue; and the true model beats a popularity ranking.
+// truth.json: the choice model's held-out scores (the oracle's: generator_oracle_test.cpp). The
+// held-out users are those of the published split (data/split.hpp, seed 0); the log-likelihood is
+// replayed here from the written slates and clicks with the planted model; the FINN-protocol
+// ranking is recomputed by brute force over the catalogue; and it beats a popularity ranking.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -125,7 +125,7 @@ TEST(GeneratorTruth, LogLikelihoodReplaysFromTheWrittenData) {
   int64_t steps = 0;
   for (const HeldOutUser& record : records) {
     float taste[kTasteDimension];
-    std::memcpy(taste, record.taste_at_cut, sizeof taste);
+    std::memcpy(taste, record.state_at_cut.taste, sizeof taste);
     const int64_t u = record.user;
     for (int t = kTestSplit; t < real_step_count(a, u); ++t) {
       const int64_t step = a.step(u, t);
@@ -215,7 +215,8 @@ TEST(GeneratorTruth, RankingMatchesBruteForceAndBeatsPopularity) {
         records, world.num_items(), [&](const HeldOutUser& record, int64_t item) {
           const float* e = world.item_vector(item);
           double dot = 0;
-          for (int d = 0; d < kTasteDimension; ++d) dot += double(record.taste_at_cut[d]) * e[d];
+          for (int d = 0; d < kTasteDimension; ++d)
+            dot += double(record.state_at_cut.taste[d]) * e[d];
           return choice.scale * dot +
                  (choice.popularity_weight + 1.0) * world.item_log_popularity(item);
         });
