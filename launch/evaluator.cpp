@@ -49,6 +49,7 @@ LoaderOptions Evaluator::loader_options(LoaderPhase phase) const {
   options.batch_users = options_.batch_users;
   options.shuffle = false;
   options.prefetch_batches = options_.prefetch_batches;
+  options.window_steps = options_.window_steps;
   return options;
 }
 

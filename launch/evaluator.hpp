@@ -32,6 +32,7 @@ struct EvaluationOptions {
   int64_t max_users = 0;        // stop after this many evaluated users over all ranks (0: all)
   IdConventions ids;            // the dataset's (manifest)
   bool exclude_seen = true;     // leave the user's earlier items out of the ranking
+  int window_steps = 0;         // the loader's window (0: the dataset's max_steps)
   int prefetch_batches = 4;
   int64_t score_budget_floats = int64_t{1} << 25;  // scores buffer size per item chunk
 };

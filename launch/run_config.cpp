@@ -324,6 +324,10 @@ std::vector<KeySpec> declared_keys() {
   keys.push_back(int_key<int64_t>(
       "evaluation.batch_users", [](C& c) -> int64_t& { return c.evaluation.batch_users; }, 1,
       "users per evaluation batch per rank"));
+  keys.push_back(bool_key(
+      "evaluation.exclude_seen", [](C& c) -> bool& { return c.evaluation.exclude_seen; },
+      "leave the items of the user's history out of the ranking (as RecBole and the FINN "
+      "code do)"));
   keys.push_back(int_key<int64_t>(
       "evaluation.max_users", [](C& c) -> int64_t& { return c.evaluation.max_users; }, 0,
       "evaluate at most this many users per split (0: all)"));

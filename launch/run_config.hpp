@@ -21,13 +21,13 @@ struct RunSection {
 };
 
 struct ModelConfig {
-  std::string kind = "gru";  // gru | transformer
-  int dim = 32;              // item and user vector size
-  int hidden = 0;            // gru state size; 0: dim
-  int layers = 2;            // transformer blocks
-  int heads = 2;             // transformer attention heads (divide dim)
-  int ffn = 0;               // transformer feed-forward size; 0: 4 * dim
-  double dropout = 0.2;      // transformer: input, residual branches, feed-forward hidden
+  std::string kind = "gru";          // gru | transformer
+  int dim = 32;                      // item and user vector size
+  int hidden = 0;                    // gru state size; 0: dim
+  int layers = 2;                    // transformer blocks
+  int heads = 2;                     // transformer attention heads (divide dim)
+  int ffn = 0;                       // transformer feed-forward size; 0: 4 * dim
+  double dropout = 0.2;              // transformer: input, residual branches, feed-forward hidden
   double attention_dropout = 0.2;    // transformer: attention probabilities
   double layer_norm_epsilon = 1e-5;  // transformer
   bool interaction_type_embedding = true;
@@ -83,6 +83,7 @@ struct EvaluationConfig {
   int patience = 0;                   // validations without improvement before stopping; 0: off
   int64_t batch_users = 512;          // per rank
   int64_t max_users = 0;              // cap on evaluated users per split (0: all)
+  bool exclude_seen = true;           // rank only items the user has not interacted with
 };
 
 struct CheckpointConfig {

@@ -104,7 +104,8 @@ DatasetFacts dataset_facts(const Manifest& manifest, const RunConfig& config,
   facts.slate_slots = manifest.slate_slots;
   facts.slate_lengths = std::max<int64_t>(
       manifest.slate_slots + 2, static_cast<int64_t>(manifest.slate_length_histogram.size()));
-  facts.max_steps = manifest.max_steps;
+  // The loader's window (data/slate_loader.hpp): model.max_length, or the whole history.
+  facts.max_steps = config.model.max_length > 0 ? config.model.max_length : manifest.max_steps;
   facts.interaction_types = manifest.interaction_type_count();
   facts.item_counts = std::move(item_counts);
   facts.name = config.data.path;
@@ -150,6 +151,8 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
   evaluation.batch_users = config_.evaluation.batch_users;
   evaluation.max_users = config_.evaluation.max_users;
   evaluation.ids = manifest_.ids;
+  evaluation.exclude_seen = config_.evaluation.exclude_seen;
+  evaluation.window_steps = config_.model.max_length;
   evaluation.prefetch_batches = config_.loader.prefetch_batches;
   evaluator_ =
       std::make_unique<Evaluator>(host_, device_communicator_, backend_, *embedding_, evaluation);
@@ -157,10 +160,9 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
   // Training clicks per item, counted once: the popularity sampler's and the popularity
   // baseline's.
   item_counts_ = std::make_shared<const std::vector<int64_t>>(evaluator_->count_training_clicks());
-  model_ = std::make_unique<RecommenderModel>(backend_, user_model_spec(config_),
-                                              objective_spec(config_),
-                                              dataset_facts(manifest_, config_, item_counts_),
-                                              embedding_.get());
+  model_ = std::make_unique<RecommenderModel>(
+      backend_, user_model_spec(config_), objective_spec(config_),
+      dataset_facts(manifest_, config_, item_counts_), embedding_.get());
   model_->initialize(hash_mix(seed, kModelStream));
 
   AdamOptions adam;
@@ -181,6 +183,7 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
   loader.batch_users = config_.schedule.batch_users;
   loader.seed = hash_mix(seed, kLoaderStream);
   loader.prefetch_batches = config_.loader.prefetch_batches;
+  loader.window_steps = config_.model.max_length;
   loader_ = std::make_unique<SlateLoader>(loader, &host_);
   REQUIRE(loader_->batches_per_epoch() > 0,
           config_.data.path << ": no training users in the converted data");
