@@ -1,7 +1,9 @@
 // CHECK_HDF5: turns a failed HDF5 call (a negative return) into slatetrain::Error with the
-// file, line, the failing call and the messages of HDF5's own error stack. HDF5's automatic
-// printing of its error stack to stderr is switched off once, so errors are reported exactly
-// once, by whoever catches the Error.
+// file, line, the failing call, the operating system's cause when HDF5 reports one (first), and
+// HDF5's own error stack condensed to its innermost and outermost entries. HDF5's automatic
+// printing of its error stack to stderr is switched off in every thread that calls HDF5 (the
+// thread-safe library keeps that setting per thread), so errors are reported exactly once, by
+// whoever catches the Error.
 #pragma once
 
 #include <hdf5.h>
@@ -10,10 +12,12 @@
 
 namespace slatetrain {
 
-// Switches off HDF5's automatic error printing (idempotent; called by every CHECK_HDF5).
+// Switches off HDF5's automatic error printing in the calling thread (idempotent; called by
+// every CHECK_HDF5).
 void silence_hdf5_errors();
 
-// The current HDF5 error stack as one line ("H5Fopen: unable to open file; ..."), or "" if empty.
+// The current HDF5 error stack as one line, innermost entry first ("H5FD__sec2_open: unable to
+// open file; H5Fopen: unable to open file"), or "" if empty.
 std::string hdf5_error_stack_message();
 
 [[noreturn]] void throw_hdf5_error(const char* file, int line, const char* expression,

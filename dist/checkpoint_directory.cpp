@@ -29,6 +29,8 @@ void fsync_path(const std::string& path, bool directory) {
   REQUIRE(result == 0, path << ": fsync failed: " << std::strerror(saved));
 }
 
+constexpr const char* kBestName = "best.h5";
+
 // The step in "checkpoint-000000001234.h5", or -1 for any other name.
 int64_t step_of(const std::string& name) {
   const std::string prefix = kPrefix, suffix = kSuffix;
@@ -59,6 +61,33 @@ std::string CheckpointDirectory::temporary_path(int64_t step) const {
   return (fs::path(directory_) / name).string();
 }
 
+std::string CheckpointDirectory::best_path() const {
+  return (fs::path(directory_) / kBestName).string();
+}
+
+std::string CheckpointDirectory::best_temporary_path() const {
+  return (fs::path(directory_) / (std::string(".") + kPrefix + kBestName + ".tmp-" +
+                                  std::to_string(static_cast<long>(::getpid()))))
+      .string();
+}
+
+int64_t CheckpointDirectory::step_of_name(const std::string& path) {
+  return step_of(fs::path(path).filename().string());
+}
+
+std::vector<std::string> CheckpointDirectory::all_checkpoints() const {
+  std::vector<std::string> found;
+  for (const auto& [step, path] : list()) found.push_back(path);
+  std::error_code error;
+  if (fs::is_regular_file(best_path(), error)) found.push_back(best_path());
+  return found;
+}
+
+void CheckpointDirectory::adopt(const std::string& path) {
+  const int64_t step = step_of_name(path);
+  if (step >= 0) own_.emplace(step, path);
+}
+
 std::vector<std::pair<int64_t, std::string>> CheckpointDirectory::list() const {
   std::vector<std::pair<int64_t, std::string>> found;
   std::error_code error;
@@ -83,17 +112,22 @@ void CheckpointDirectory::prepare() const {
   REQUIRE(!error, directory_ << ": cannot create the checkpoint directory: " << error.message());
 }
 
-void CheckpointDirectory::commit(const std::string& temporary, const std::string& final) const {
+void CheckpointDirectory::commit(const std::string& temporary, const std::string& final,
+                                 bool rotate) {
   fsync_path(temporary, false);
   REQUIRE(std::rename(temporary.c_str(), final.c_str()) == 0,
           "cannot rename " << temporary << " to " << final << ": " << std::strerror(errno));
   fsync_path(directory_, true);
-  const auto found = list();
-  for (size_t i = 0; i + static_cast<size_t>(keep_) < found.size(); ++i) {
+  if (!rotate) return;
+  adopt(final);
+  // Only the run's own: another run's checkpoint here is the user's, not ours to delete.
+  while (own_.size() > static_cast<size_t>(keep_)) {
     std::error_code ignored;
-    fs::remove(found[i].second, ignored);
+    fs::remove(own_.begin()->second, ignored);
+    own_.erase(own_.begin());
   }
-  // Temporaries of writers that died (this run's are renamed by now).
+  // Temporaries of writers that died (this run's are renamed by now; the run directory's
+  // lock keeps any other writer out): half-written files nobody can read, taking space.
   for (const auto& entry : fs::directory_iterator(directory_)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind(std::string(".") + kPrefix, 0) == 0 && name.find(".tmp-") != std::string::npos) {

@@ -13,7 +13,8 @@ namespace slatetrain {
 
 namespace {
 
-constexpr int64_t kSchemaVersion = 1;
+constexpr int64_t kSchemaVersion = 2;
+constexpr int64_t kOldestReadableSchema = 1;  // without run_id, dataset_id, dataset_path
 constexpr hsize_t kDenseChunk = 1 << 16;       // floats
 constexpr hsize_t kEmbeddingChunkRows = 4096;  // rows
 
@@ -207,6 +208,9 @@ void CheckpointFileWriter::finish(const CheckpointHeader& header) {
   write_attribute_uint64s(root, "seed", &header.seed, 1, path);
   write_attribute_uint64s(root, "rng_state", header.rng_state.data(), 4, path);
   write_attribute_string(root, "config", header.config_yaml, path);
+  write_attribute_string(root, "run_id", header.run_id, path);
+  write_attribute_string(root, "dataset_id", header.dataset_id, path);
+  write_attribute_string(root, "dataset_path", header.dataset_path, path);
   write_attribute_int64(state_->dense, "step", header.dense_step, path);
   write_attribute_int64(state_->embedding, "step", header.embedding_step, path);
   write_attribute_int64(state_->embedding, "num_items", state_->num_items, path);
@@ -249,8 +253,9 @@ CheckpointFileReader::CheckpointFileReader(const std::string& path)
   REQUIRE(has_attribute(root, "complete", path),
           path << ": incomplete checkpoint (the write did not finish); refusing it");
   const int64_t version = read_attribute_int64(root, "schema_version", path);
-  REQUIRE(version == kSchemaVersion, path << ": checkpoint schema version " << version
-                                          << ", this build reads " << kSchemaVersion);
+  REQUIRE(version >= kOldestReadableSchema && version <= kSchemaVersion,
+          path << ": checkpoint schema version " << version << ", this build reads "
+               << kOldestReadableSchema << " to " << kSchemaVersion);
   auto& header = state_->header;
   header.step = read_attribute_int64(root, "step", path);
   header.epoch = read_attribute_int64(root, "epoch", path);
@@ -264,6 +269,11 @@ CheckpointFileReader::CheckpointFileReader(const std::string& path)
     CHECK_HDF5(H5Aread(rng, H5T_NATIVE_UINT64, header.rng_state.data()), path);
   }
   header.config_yaml = read_attribute_string(root, "config", path);
+  if (version >= 2) {
+    header.run_id = read_attribute_string(root, "run_id", path);
+    header.dataset_id = read_attribute_string(root, "dataset_id", path);
+    header.dataset_path = read_attribute_string(root, "dataset_path", path);
+  }
   state_->dense = Hdf5Handle(CHECK_HDF5(H5Gopen2(root, "dense", H5P_DEFAULT), path), H5Gclose);
   state_->embedding =
       Hdf5Handle(CHECK_HDF5(H5Gopen2(root, "embedding", H5P_DEFAULT), path), H5Gclose);

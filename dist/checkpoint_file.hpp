@@ -2,7 +2,7 @@
 //
 //   /                      attributes: schema_version, complete (written last), step, epoch,
 //                          batches_into_epoch, batches_per_epoch, world_size, seed, rng_state[4],
-//                          config (YAML)
+//                          config (YAML), run_id, dataset_id, dataset_path (schema 2)
 //   /dense/parameters      float32 [P]   the flat dense parameter buffer
 //   /dense/<state>         float32 [P]   optimizer state (first_moment, second_moment)
 //   /dense                 attribute step (the dense optimizer's step count)
@@ -13,6 +13,8 @@
 //
 // Every dataset is chunked with the Fletcher-32 filter, so a flipped byte is found on read;
 // `complete` is set only after everything else, so a torn write is never taken for a checkpoint.
+// Schema 1 files (no run or dataset identity) are read
+// with those fields empty.
 // The embedding is written and read in row chunks: nobody needs the whole table in memory.
 #pragma once
 
@@ -38,6 +40,11 @@ struct CheckpointHeader {
   // seed restore them; the trainer writes zeros here.
   std::array<uint64_t, 4> rng_state{};
   std::string config_yaml;
+  // The run that wrote it (kept across resumes) and the data it trained on: a hash of the
+  // converted directory's file checksums (launch/dataset_identity) and its path, for messages.
+  std::string run_id;
+  std::string dataset_id;
+  std::string dataset_path;
   int64_t dense_step = 0;
   int64_t embedding_step = 0;
   double best_metric = 0;

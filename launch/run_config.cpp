@@ -137,6 +137,9 @@ std::vector<KeySpec> declared_keys() {
   keys.push_back(string_key(
       "data.path", [](C& c) -> std::string& { return c.data.path; }, {},
       "directory written by `slateconvert finn` (relative paths: from the working directory)"));
+  keys.push_back(bool_key(
+      "data.allow_other_dataset", [](C& c) -> bool& { return c.data.allow_other_dataset; },
+      "--resume a checkpoint written on another dataset (default: refused)"));
   keys.push_back(string_key(
       "run.dir", [](C& c) -> std::string& { return c.run.dir; }, {},
       "run directory: checkpoints/, metrics.jsonl, config.yaml"));

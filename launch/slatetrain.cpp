@@ -1,5 +1,5 @@
 // slatetrain: distributed training of slate recommenders.
-//   mpirun -np 8 slatetrain configs/gru.yaml [--set key=value ...] [--resume]
+//   mpirun -np 8 slatetrain configs/gru.yaml [--set key=value ...] [--resume | --overwrite]
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -24,13 +24,15 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: slatetrain CONFIG [--set key=value ...] [--resume]\n"
+    "usage: slatetrain CONFIG [--set key=value ...] [--resume | --overwrite]\n"
     "\n"
     "Trains the model CONFIG describes on the ranks of an mpirun / srun launch (or one\n"
     "process): the item table sharded over ranks, dense layers replicated.\n"
     "\n"
     "  --set key=value  override a configuration key (repeatable), e.g. --set model.dim=64\n"
     "  --resume         continue from the newest checkpoint in run.dir (fresh start if none)\n"
+    "  --overwrite      start afresh in a run.dir that holds another run's checkpoints, moving\n"
+    "                   them aside to run.dir/replaced/<time>/ (without it: refused)\n"
     "  --help           this text and every configuration key\n"
     "\n"
     "The last line on stdout is a JSON summary (valid, test and popularity metrics,\n"
@@ -42,6 +44,7 @@ struct Arguments {
   std::string config_path;
   std::vector<std::string> overrides;
   bool resume = false;
+  bool overwrite = false;
 };
 
 // Returns false (after printing why) when the arguments are unusable.
@@ -54,12 +57,18 @@ bool parse_arguments(int argc, char** argv, Arguments& arguments) {
       arguments.overrides.push_back(argument.substr(6));
     } else if (argument == "--resume") {
       arguments.resume = true;
+    } else if (argument == "--overwrite") {
+      arguments.overwrite = true;
     } else if (!argument.empty() && argument[0] != '-' && arguments.config_path.empty()) {
       arguments.config_path = argument;
     } else {
       std::fprintf(stderr, "slatetrain: unexpected argument '%s'\n%s", argument.c_str(), kUsage);
       return false;
     }
+  }
+  if (arguments.resume && arguments.overwrite) {
+    std::fprintf(stderr, "slatetrain: --resume and --overwrite exclude each other\n");
+    return false;
   }
   if (arguments.config_path.empty()) {
     std::fprintf(stderr, "slatetrain: no configuration file given\n\n%s", kUsage);
@@ -108,7 +117,11 @@ int main(int argc, char** argv) {
       device_communicator = std::make_unique<NcclCommunicator>(MPI_COMM_WORLD, options);
     }
 #endif
-    Trainer trainer(config, host, device_communicator ? *device_communicator : host, *backend);
+    const RunStart start = arguments.resume      ? RunStart::kResume
+                           : arguments.overwrite ? RunStart::kOverwrite
+                                                 : RunStart::kFresh;
+    Trainer trainer(config, host, device_communicator ? *device_communicator : host, *backend,
+                    start);
     if (arguments.resume) trainer.resume();
     return trainer.run();
   });

@@ -5,6 +5,8 @@ target_link_libraries(slatetrain_run_config PUBLIC slatetrain_core yaml-cpp)
 add_library(slatetrain_trainer STATIC
   trainer.cpp
   batch_preparer.cpp
+  dataset_identity.cpp
+  run_directory.cpp
   evaluator.cpp
   metrics_log.cpp
   stop_signal.cpp)

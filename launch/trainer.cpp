@@ -7,6 +7,8 @@
 #include <fstream>
 #include <mutex>
 
+#include <unistd.h>
+
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "core/random.hpp"
@@ -14,6 +16,7 @@
 #include "data/slate_loader.hpp"
 #include "dist/checkpoint_file.hpp"
 #include "launch/batch_preparer.hpp"
+#include "launch/dataset_identity.hpp"
 #include "launch/step_phases.hpp"
 #include "launch/stop_signal.hpp"
 #include "models/gradient_clipping.hpp"
@@ -122,14 +125,26 @@ std::vector<float> download(Backend& backend, const float* data, int64_t count) 
 }  // namespace
 
 Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& device_communicator,
-                 Backend& backend)
+                 Backend& backend, RunStart start)
     : config_(config),
       host_(host),
       device_communicator_(device_communicator),
       backend_(backend),
       manifest_(Manifest::load(config.data.path)),
+      start_(start),
       checkpoints_(config.run.dir, config.checkpoint.keep) {
   const uint64_t seed = config_.run.seed;
+  std::string moved_aside;
+  if (host_.rank() == 0) {
+    // Before anything is written to run.dir: one run at a time, and a fresh run owns it.
+    lock_ = std::make_unique<RunDirectoryLock>(config_.run.dir);
+    if (start_ != RunStart::kResume) {
+      moved_aside = claim_run_directory(config_.run.dir, checkpoints_,
+                                        start_ == RunStart::kOverwrite);
+    }
+    run_id_ = new_run_id();
+    dataset_id_ = dataset_identity(manifest_, config_.data.path);
+  }
 
   ShardedEmbeddingOptions table;
   table.num_items = manifest_.num_items;
@@ -201,6 +216,16 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
     REQUIRE(!error, config_.run.dir << ": cannot create the run directory: " << error.message());
     std::ofstream(std::filesystem::path(config_.run.dir) / "config.yaml") << config_.yaml;
     metrics_log_.open((std::filesystem::path(config_.run.dir) / "metrics.jsonl").string());
+    if (!moved_aside.empty()) {
+      std::fprintf(stderr, "slatetrain: --overwrite: the previous run's files moved to %s\n",
+                   moved_aside.c_str());
+    }
+    if (start_ != RunStart::kResume) {
+      nlohmann::json record = marker("start");
+      record["mode"] = start_ == RunStart::kOverwrite ? "overwrite" : "fresh";
+      if (!moved_aside.empty()) record["moved_aside"] = moved_aside;
+      metrics_log_.write(record);
+    }
     std::fprintf(
         stderr,
         "slatetrain: %d rank(s) on %s, %lld users, %lld items, %lld interactions; "
@@ -217,6 +242,23 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
 }
 
 Trainer::~Trainer() = default;
+
+nlohmann::json Trainer::marker(const char* phase) const {
+  return {{"phase", phase},
+          {"step", step_},
+          {"run_id", run_id_},
+          {"world_size", host_.world_size()},
+          {"host", host_name()},
+          {"pid", static_cast<long>(::getpid())},
+          {"time", utc_time_text()},
+          {"data", config_.data.path},
+          {"dataset_id", dataset_id_}};
+}
+
+int64_t Trainer::schedule_step() const {
+  if (config_.schedule.max_steps > 0) return step_;
+  return epoch_ * loader_->batches_per_epoch() + batches_into_epoch_;
+}
 
 bool Trainer::stop_requested() {
   // Every rank must leave at the same step: agree on whether any rank got the signal.
@@ -272,8 +314,11 @@ Trainer::StepResult Trainer::train_step(const PreparedBatch& prepared, StepPhase
   clip_gradient_norm(backend_, {{parameters.gradients(), parameters.size()}},
                      config_.schedule.gradient_clip);
   clock.end(StepPhase::kAllreduce);
-  dense_optimizer_->step(parameters.values(), parameters.gradients(), dense_schedule_.at(step_));
-  embedding_->backward_and_update(exchange, drows.data<float>(), embedding_schedule_.at(step_));
+  // The rate of the position in the schedule (the step count on one world size).
+  const int64_t position = schedule_step();
+  dense_optimizer_->step(parameters.values(), parameters.gradients(),
+                         dense_schedule_.at(position));
+  embedding_->backward_and_update(exchange, drows.data<float>(), embedding_schedule_.at(position));
   clock.end(StepPhase::kUpdate);
   return result;
 }
@@ -291,6 +336,7 @@ MetricMap Trainer::validate() {
     best_metric_ = found->second;
     best_step_ = step_;
     validations_without_improvement_ = 0;
+    write_checkpoint(checkpoints_.best_temporary_path(), checkpoints_.best_path(), false);
   } else {
     ++validations_without_improvement_;
   }
@@ -320,12 +366,12 @@ int Trainer::run() {
   StepPhaseClock clock(backend_, config_.logging.phase_timing);
   StepPhaseSeconds phases_at_last_log{};  // the clock's totals at the last metrics line
   SequenceBatch spare;                    // the loader's next buffers
-  while (step_ < total_steps_ && !stopped_by_signal && !stopped_early) {
+  while (schedule_step() < total_steps_ && !stopped_by_signal && !stopped_early) {
     loader_->start_epoch(epoch_, batches_into_epoch_);
     preparer.discard();
     if (loader_->next(spare)) preparer.submit(std::move(spare), step_);
     bool epoch_over = false;
-    while (step_ < total_steps_) {
+    while (schedule_step() < total_steps_) {
       if (stop_requested()) {
         stopped_by_signal = true;
         break;
@@ -339,7 +385,7 @@ int Trainer::run() {
       PreparedBatch current = preparer.take();
       // Hand the next batch to the preparer before this step's work (not past the last step,
       // so the loader's position stays that of the steps taken).
-      if (step_ + 1 < total_steps_ && loader_->next(spare)) {
+      if (schedule_step() + 1 < total_steps_ && loader_->next(spare)) {
         preparer.submit(std::move(spare), step_ + 1);
       }
       clock.end(StepPhase::kBatch);
@@ -360,13 +406,13 @@ int Trainer::run() {
       std::snprintf(extra, sizeof extra, "epoch %lld loss %.4f %s interactions/s",
                     static_cast<long long>(epoch_), result.loss, human_count(rate).c_str());
       progress.update(step_, extra);
-      if (step_ % config_.logging.metrics_every_steps == 0 || step_ == total_steps_) {
+      if (step_ % config_.logging.metrics_every_steps == 0 || schedule_step() == total_steps_) {
         metrics_log_.write(
             {{"phase", "train"},
              {"step", step_},
              {"epoch", epoch_},
              {"loss", window_loss / std::max<int64_t>(1, window_steps)},
-             {"learning_rate", dense_schedule_.at(step_ - 1)},
+             {"learning_rate", dense_schedule_.at(schedule_step() - 1)},
              {"interactions_per_s", rate},
              {"loader_wait_s", loader_->stats().wait_seconds},
              {"rows_per_step", window_rows / std::max<int64_t>(1, window_steps)},
@@ -376,7 +422,7 @@ int Trainer::run() {
         phases_at_last_log = clock.seconds();
       }
       if (config_.evaluation.every_steps > 0 && step_ % config_.evaluation.every_steps == 0 &&
-          step_ < total_steps_) {
+          schedule_step() < total_steps_) {
         last_validation = validate();
         if (config_.evaluation.patience > 0 &&
             validations_without_improvement_ >= config_.evaluation.patience) {
@@ -426,10 +472,14 @@ int Trainer::run() {
                    config_.evaluation.patience);
     }
     if (last_checkpoint_step_ != step_) save_checkpoint();
-    summary["valid"] = to_json(validate());
+    summary["valid"] = to_json(validate());  // the last weights (a new best is saved)
     double start = now_seconds();
-    const MetricMap test = evaluator_->evaluate_model(*model_, LoaderPhase::kTest);
-    summary["test"] = to_json(test);
+    const MetricMap test_last = evaluator_->evaluate_model(*model_, LoaderPhase::kTest);
+    summary["test_last"] = to_json(test_last);
+    // `test` is the model evaluation.metric selects: the best validation's weights.
+    std::optional<MetricMap> test_best;
+    if (best_step_ != step_) test_best = test_best_checkpoint();
+    summary["test"] = to_json(test_best ? *test_best : test_last);
     summary["evaluation_s"] = now_seconds() - start;
     start = now_seconds();
     summary["popularity"] =
@@ -437,8 +487,13 @@ int Trainer::run() {
     summary["popularity_valid"] =
         to_json(evaluator_->evaluate_popularity(*item_counts_, LoaderPhase::kValid));
     summary["popularity_s"] = now_seconds() - start;
-    summary["best"] = {
-        {"metric", config_.evaluation.metric}, {"value", best_metric_}, {"step", best_step_}};
+    const bool from_best = test_best.has_value() || best_step_ == step_;
+    summary["best"] = {{"metric", config_.evaluation.metric},
+                       {"value", best_metric_},
+                       {"step", best_step_},
+                       {"checkpoint", from_best ? nlohmann::json(checkpoints_.best_path())
+                                                : nlohmann::json(nullptr)},
+                       {"test_from", from_best ? "best" : "last"}};
     summary["status"] = stopped_early ? "early_stopped" : "finished";
   }
   summary["wall_s"] = now_seconds() - wall_start;
@@ -458,102 +513,88 @@ int Trainer::run() {
 
 void Trainer::save_checkpoint() {
   const double start = now_seconds();
-  const bool root = host_.rank() == 0;
-  auto& parameters = model_->parameters();
-  std::unique_ptr<CheckpointFileWriter> writer;
-  std::string temporary, final_path;
-  const auto table_names = embedding_->row_table_names();
-  std::vector<std::string> datasets{"rows"};
-  datasets.insert(datasets.end(), table_names.begin() + 1, table_names.end());
-  if (root) {
-    checkpoints_.prepare();
-    temporary = checkpoints_.temporary_path(step_);
-    final_path = checkpoints_.final_path(step_);
-    std::lock_guard<std::mutex> lock(hdf5_library_mutex());
-    writer = std::make_unique<CheckpointFileWriter>(
-        temporary, manifest_.num_items, config_.model.dim,
-        std::vector<std::string>(datasets.begin() + 1, datasets.end()));
-    writer->write_dense("parameters", download(backend_, parameters.values(), parameters.size()));
-    writer->write_dense("first_moment", dense_optimizer_->first_moment().to_host<float>());
-    writer->write_dense("second_moment", dense_optimizer_->second_moment().to_host<float>());
-  }
-  for (size_t table = 0; table < datasets.size(); ++table) {
-    embedding_->collect_rows(
-        table,
-        [&](int64_t first_item, int64_t count, const float* rows) {
-          std::lock_guard<std::mutex> lock(hdf5_library_mutex());
-          writer->write_embedding_rows(datasets[table], first_item, count, rows);
-        },
-        config_.checkpoint.chunk_rows);
-  }
-  if (root) {
-    CheckpointHeader header;
-    header.step = step_;
-    header.epoch = epoch_;
-    header.batches_into_epoch = batches_into_epoch_;
-    header.batches_per_epoch = loader_->batches_per_epoch();
-    header.world_size = host_.world_size();
-    header.seed = config_.run.seed;
-    header.config_yaml = config_.yaml;
-    header.dense_step = dense_optimizer_->step_count();
-    header.embedding_step = embedding_->optimizer().step_count();
-    header.best_metric = best_metric_;
-    header.best_step = best_step_;
-    header.validations_without_improvement = validations_without_improvement_;
-    {
-      std::lock_guard<std::mutex> lock(hdf5_library_mutex());
-      writer->finish(header);
-    }
-    checkpoints_.commit(temporary, final_path);
+  const std::string final_path = checkpoints_.final_path(step_);
+  write_checkpoint(checkpoints_.temporary_path(step_), final_path, true);
+  if (host_.rank() == 0) {
     metrics_log_.write({{"phase", "checkpoint"},
                         {"step", step_},
                         {"path", final_path},
                         {"seconds", now_seconds() - start}});
+    metrics_log_.sync();  // the log is durable up to the checkpoint it names
   }
   last_checkpoint_step_ = step_;
+}
+
+void Trainer::write_checkpoint(const std::string& temporary, const std::string& final_path,
+                               bool rotate) {
+  const bool root = host_.rank() == 0;
+  auto& parameters = model_->parameters();
+  std::unique_ptr<CheckpointFileWriter> writer;
+  const auto table_names = embedding_->row_table_names();
+  std::vector<std::string> datasets{"rows"};
+  datasets.insert(datasets.end(), table_names.begin() + 1, table_names.end());
+  try {
+    if (root) {
+      checkpoints_.prepare();
+      std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+      writer = std::make_unique<CheckpointFileWriter>(
+          temporary, manifest_.num_items, config_.model.dim,
+          std::vector<std::string>(datasets.begin() + 1, datasets.end()));
+      writer->write_dense("parameters", download(backend_, parameters.values(), parameters.size()));
+      writer->write_dense("first_moment", dense_optimizer_->first_moment().to_host<float>());
+      writer->write_dense("second_moment", dense_optimizer_->second_moment().to_host<float>());
+    }
+    for (size_t table = 0; table < datasets.size(); ++table) {
+      embedding_->collect_rows(
+          table,
+          [&](int64_t first_item, int64_t count, const float* rows) {
+            std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+            writer->write_embedding_rows(datasets[table], first_item, count, rows);
+          },
+          config_.checkpoint.chunk_rows);
+    }
+    if (root) {
+      CheckpointHeader header;
+      header.step = step_;
+      header.epoch = epoch_;
+      header.batches_into_epoch = batches_into_epoch_;
+      header.batches_per_epoch = loader_->batches_per_epoch();
+      header.world_size = host_.world_size();
+      header.seed = config_.run.seed;
+      header.config_yaml = config_.yaml;
+      header.run_id = run_id_;
+      header.dataset_id = dataset_id_;
+      header.dataset_path = config_.data.path;
+      header.dense_step = dense_optimizer_->step_count();
+      header.embedding_step = embedding_->optimizer().step_count();
+      header.best_metric = best_metric_;
+      header.best_step = best_step_;
+      header.validations_without_improvement = validations_without_improvement_;
+      {
+        std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+        writer->finish(header);
+      }
+      checkpoints_.commit(temporary, final_path, rotate);
+    }
+  } catch (const std::exception& failure) {
+    if (!root) throw;
+    // A failed write (a full disk) leaves nothing behind: the temporary would keep the disk
+    // full and the next run would fail at once. The job ends here (the other ranks wait in the
+    // next collective): say why, first and once.
+    {
+      std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+      writer.reset();
+    }
+    checkpoints_.discard(temporary);
+    RAISE("cannot write the checkpoint " << final_path << ": " << failure.what()
+                                         << "; the partial file " << temporary
+                                         << " was removed");
+  }
   host_.barrier();
 }
 
-void Trainer::resume() {
+void Trainer::load_state(const CheckpointFileReader* reader, bool optimizer_state) {
   const bool root = host_.rank() == 0;
-  std::unique_ptr<CheckpointFileReader> reader;
-  int64_t found = 0;
-  if (root) {
-    const auto newest = checkpoints_.newest();
-    if (newest) {
-      std::lock_guard<std::mutex> lock(hdf5_library_mutex());
-      // A damaged newest checkpoint is refused here, with its name, never half-loaded.
-      reader = std::make_unique<CheckpointFileReader>(*newest);
-      REQUIRE(reader->num_items() == manifest_.num_items && reader->dim() == config_.model.dim,
-              *newest << ": its item table is " << reader->num_items() << " x " << reader->dim()
-                      << ", this run's is " << manifest_.num_items << " x " << config_.model.dim);
-      found = 1;
-    } else {
-      std::fprintf(stderr, "slatetrain: --resume: no checkpoint in %s, starting fresh\n",
-                   checkpoints_.path().c_str());
-    }
-  }
-  host_.broadcast(&found, 1, 0);
-  if (!found) return;
-
-  // The header's numbers, then the dense state, from rank 0 to everyone.
-  int64_t numbers[10] = {};
-  double best_metric = 0;
-  if (root) {
-    const auto& header = reader->header();
-    numbers[0] = header.step;
-    numbers[1] = header.epoch;
-    numbers[2] = header.batches_into_epoch;
-    numbers[3] = header.batches_per_epoch;
-    numbers[4] = header.world_size;
-    numbers[5] = header.dense_step;
-    numbers[6] = header.embedding_step;
-    numbers[7] = header.best_step;
-    numbers[8] = header.validations_without_improvement;
-    best_metric = header.best_metric;
-  }
-  host_.broadcast(numbers, 10, 0);
-  host_.broadcast(&best_metric, 1, 0);
   auto& parameters = model_->parameters();
   const auto load_dense = [&](const char* name, float* destination) {
     std::vector<float> values;
@@ -571,11 +612,13 @@ void Trainer::resume() {
     backend_.copy_to_device(destination, values.data(), values.size() * sizeof(float));
   };
   load_dense("parameters", parameters.values());
-  load_dense("first_moment", dense_optimizer_->first_moment().data<float>());
-  load_dense("second_moment", dense_optimizer_->second_moment().data<float>());
-
+  if (optimizer_state) {
+    load_dense("first_moment", dense_optimizer_->first_moment().data<float>());
+    load_dense("second_moment", dense_optimizer_->second_moment().data<float>());
+  }
   const auto table_names = embedding_->row_table_names();
-  for (size_t table = 0; table < table_names.size(); ++table) {
+  const size_t tables = optimizer_state ? table_names.size() : 1;
+  for (size_t table = 0; table < tables; ++table) {
     const std::string dataset = table == 0 ? "rows" : table_names[table];
     embedding_->scatter_rows(
         table,
@@ -585,6 +628,126 @@ void Trainer::resume() {
         },
         config_.checkpoint.chunk_rows);
   }
+}
+
+std::optional<MetricMap> Trainer::test_best_checkpoint() {
+  const bool root = host_.rank() == 0;
+  std::unique_ptr<CheckpointFileReader> reader;
+  int64_t usable = 0;
+  if (root) {
+    const std::string path = checkpoints_.best_path();
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(path, error)) {
+      std::fprintf(stderr, "slatetrain: no %s (best step %lld): test is the last weights'\n",
+                   path.c_str(), static_cast<long long>(best_step_));
+    } else {
+      std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+      reader = std::make_unique<CheckpointFileReader>(path);
+      if (reader->header().step == best_step_) {
+        usable = 1;
+      } else {
+        std::fprintf(stderr,
+                     "slatetrain: %s holds step %lld, not the best step %lld: test is the last "
+                     "weights'\n",
+                     path.c_str(), static_cast<long long>(reader->header().step),
+                     static_cast<long long>(best_step_));
+      }
+    }
+  }
+  host_.broadcast(&usable, 1, 0);
+  if (!usable) return std::nullopt;
+  load_state(reader.get(), false);
+  return evaluator_->evaluate_model(*model_, LoaderPhase::kTest);
+}
+
+void Trainer::resume() {
+  const bool root = host_.rank() == 0;
+  std::unique_ptr<CheckpointFileReader> reader;
+  int64_t found = 0;
+  if (root) {
+    const auto newest = checkpoints_.newest();
+    if (newest) {
+      std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+      // A damaged newest checkpoint is refused here, with its name, never half-loaded.
+      reader = std::make_unique<CheckpointFileReader>(*newest);
+      const CheckpointHeader& header = reader->header();
+      REQUIRE(reader->num_items() == manifest_.num_items && reader->dim() == config_.model.dim,
+              *newest << ": its item table is " << reader->num_items() << " x " << reader->dim()
+                      << ", this run's is " << manifest_.num_items << " x " << config_.model.dim);
+      // The header against the file's name and its own data: every step is one update of
+      // both optimizers.
+      const int64_t named = CheckpointDirectory::step_of_name(*newest);
+      REQUIRE(named == header.step,
+              *newest << ": damaged checkpoint: its name says step " << named
+                      << ", its header step " << header.step << "; refusing it");
+      REQUIRE(header.dense_step == header.step && header.embedding_step == header.step,
+              *newest << ": damaged checkpoint: its header says step " << header.step
+                      << ", its optimizer states were saved after " << header.dense_step
+                      << " (dense/step) and " << header.embedding_step
+                      << " (embedding/step) updates; refusing it");
+      if (header.dataset_id.empty()) {
+        std::fprintf(stderr,
+                     "slatetrain: %s records no dataset identity (an older slatetrain wrote "
+                     "it): not checked against %s\n",
+                     newest->c_str(), config_.data.path.c_str());
+      } else if (header.dataset_id != dataset_id_) {
+        REQUIRE(config_.data.allow_other_dataset,
+                *newest << ": written on another dataset (" << header.dataset_path << ", id "
+                        << header.dataset_id << "); this run's data.path " << config_.data.path
+                        << " has id " << dataset_id_
+                        << ": refusing to resume (--set data.allow_other_dataset=true to "
+                           "continue on this data anyway)");
+        std::fprintf(stderr,
+                     "slatetrain: data.allow_other_dataset: resuming %s (written on %s) on %s\n",
+                     newest->c_str(), header.dataset_path.c_str(), config_.data.path.c_str());
+      }
+      // The resumed run is the same run: it keeps its identity and owns its earlier
+      // checkpoints (the rotation removes them in turn, and nothing else).
+      if (!header.run_id.empty()) run_id_ = header.run_id;
+      for (const auto& [step, path] : checkpoints_.list()) {
+        if (path == *newest) {
+          checkpoints_.adopt(path);
+          continue;
+        }
+        try {
+          if (CheckpointFileReader(path).header().run_id == header.run_id) {
+            checkpoints_.adopt(path);
+          }
+        } catch (const Error&) {
+          // Unreadable: not provably the run's, so never rotated away.
+        }
+      }
+      found = 1;
+    } else {
+      std::fprintf(stderr, "slatetrain: --resume: no checkpoint in %s, starting fresh\n",
+                   checkpoints_.path().c_str());
+      nlohmann::json record = marker("start");
+      record["mode"] = "resume found no checkpoint";
+      metrics_log_.write(record);
+    }
+  }
+  host_.broadcast(&found, 1, 0);
+  if (!found) return;
+
+  // The header's numbers, then the state, from rank 0 to everyone.
+  int64_t numbers[10] = {};
+  double best_metric = 0;
+  if (root) {
+    const auto& header = reader->header();
+    numbers[0] = header.step;
+    numbers[1] = header.epoch;
+    numbers[2] = header.batches_into_epoch;
+    numbers[3] = header.batches_per_epoch;
+    numbers[4] = header.world_size;
+    numbers[5] = header.dense_step;
+    numbers[6] = header.embedding_step;
+    numbers[7] = header.best_step;
+    numbers[8] = header.validations_without_improvement;
+    best_metric = header.best_metric;
+  }
+  host_.broadcast(numbers, 10, 0);
+  host_.broadcast(&best_metric, 1, 0);
+  load_state(reader.get(), true);
 
   step_ = numbers[0];
   epoch_ = numbers[1];
@@ -593,10 +756,13 @@ void Trainer::resume() {
   const int64_t written_world = numbers[4];
   if (written_world != host_.world_size() ||
       written_batches_per_epoch != loader_->batches_per_epoch()) {
-    // Another split of the users: continue at the same fraction of the epoch.
+    // Another split of the users: continue at the same fraction of the epoch (the position
+    // in the data, which schedule_step() measures in this world's batches), rounded to the
+    // nearest batch.
     batches_into_epoch_ =
         written_batches_per_epoch > 0
-            ? batches_into_epoch_ * loader_->batches_per_epoch() / written_batches_per_epoch
+            ? (2 * batches_into_epoch_ * loader_->batches_per_epoch() + written_batches_per_epoch) /
+                  (2 * written_batches_per_epoch)
             : 0;
   }
   dense_optimizer_->set_step_count(numbers[5]);
@@ -612,7 +778,10 @@ void Trainer::resume() {
                  reader->path().c_str(), static_cast<long long>(step_),
                  static_cast<long long>(epoch_), static_cast<long long>(batches_into_epoch_),
                  static_cast<long long>(written_world));
-    metrics_log_.write({{"phase", "resume"}, {"step", step_}, {"path", reader->path()}});
+    nlohmann::json record = marker("resume");
+    record["path"] = reader->path();
+    record["written_by_world_size"] = written_world;
+    metrics_log_.write(record);
   }
 }
 

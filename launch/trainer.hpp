@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/backend.hpp"
@@ -18,6 +19,7 @@
 #include "launch/evaluator.hpp"
 #include "launch/metrics_log.hpp"
 #include "launch/run_config.hpp"
+#include "launch/run_directory.hpp"
 #include "models/learning_rate_schedule.hpp"
 #include "models/model_batch.hpp"
 #include "models/optimizer_adam.hpp"
@@ -26,24 +28,29 @@
 namespace slatetrain {
 
 class SlateLoader;
+class CheckpointFileReader;
 struct PreparedBatch;
 class StepPhaseClock;
 
 class Trainer {
  public:
   // host: MPI over host buffers (counts, metrics, loader agreement); device_communicator: the
-  // collectives on the backend's buffers (the same MPI one on CPU, NCCL on GPU).
+  // collectives on the backend's buffers (the same MPI one on CPU, NCCL on GPU). Rank 0 locks
+  // run.dir for the trainer's life and, unless `start` resumes, claims it (launch/run_directory).
   Trainer(const RunConfig& config, Communicator& host, Communicator& device_communicator,
-          Backend& backend);
+          Backend& backend, RunStart start = RunStart::kFresh);
   ~Trainer();
 
-  // Continues from the newest checkpoint in run.dir if there is one (any world size).
+  // Continues from the newest checkpoint in run.dir if there is one (any world size). Refuses
+  // a checkpoint whose name or optimizer state disagree with its header, or (unless
+  // data.allow_other_dataset) one of another dataset.
   void resume();
-  // Trains to the end (or a stop signal, or early stopping), evaluates, and on rank 0 prints
-  // the JSON summary as the last line of stdout. Returns the process exit code.
+  // Trains to the end (or a stop signal, or early stopping), evaluates (test on the best
+  // validation's weights, checkpoints/best.h5, and test_last on the last ones), and on rank 0
+  // prints the JSON summary as the last line of stdout. Returns the process exit code.
   int run();
 
-  // Writes a checkpoint of the current state (collective).
+  // Writes a checkpoint of the current state into the rotation (collective).
   void save_checkpoint();
 
  private:
@@ -57,8 +64,23 @@ class Trainer {
   // thread: reads only the configuration and the manifest).
   ModelBatch prepare_batch(const SequenceBatch& batch, int64_t step) const;
   StepResult train_step(const PreparedBatch& prepared, StepPhaseClock& clock);
+  // Validates; a new best is saved to checkpoints/best.h5.
   MetricMap validate();
   bool stop_requested();
+  // Where the run is in its schedule, in this world's steps: the step count with
+  // schedule.max_steps, else the position in the data (epoch and batch), which a resume on
+  // another world size carries over (the step count does not: a step is W batches).
+  int64_t schedule_step() const;
+  // Writes the state to `temporary`, then renames it to `final_path` (collective). On failure
+  // the temporary is removed and the Error says why first.
+  void write_checkpoint(const std::string& temporary, const std::string& final_path, bool rotate);
+  // Loads the model's weights, and with optimizer_state the optimizers' moments, from the
+  // checkpoint rank 0 opened (collective; `reader` is used on rank 0 only).
+  void load_state(const CheckpointFileReader* reader, bool optimizer_state);
+  // The test metrics of the best validation's weights (best.h5), loading them; nullopt when
+  // best.h5 is missing or not of best_step_.
+  std::optional<MetricMap> test_best_checkpoint();
+  nlohmann::json marker(const char* phase) const;
 
   RunConfig config_;
   Communicator& host_;
@@ -73,6 +95,9 @@ class Trainer {
   LearningRateSchedule dense_schedule_, embedding_schedule_;
   std::unique_ptr<SlateLoader> loader_;
   std::unique_ptr<Evaluator> evaluator_;
+  RunStart start_;
+  std::unique_ptr<RunDirectoryLock> lock_;  // rank 0
+  std::string run_id_, dataset_id_;          // rank 0
   CheckpointDirectory checkpoints_;
   MetricsLog metrics_log_;
 
