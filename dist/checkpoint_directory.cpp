@@ -77,9 +77,9 @@ int64_t CheckpointDirectory::step_of_name(const std::string& path) {
 
 std::vector<std::string> CheckpointDirectory::all_checkpoints() const {
   std::vector<std::string> found;
-  for (const auto& [step, path] : list()) found.push_back(path);
   std::error_code error;
   if (fs::is_regular_file(best_path(), error)) found.push_back(best_path());
+  for (const auto& [step, path] : list()) found.push_back(path);
   return found;
 }
 

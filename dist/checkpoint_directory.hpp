@@ -32,8 +32,8 @@ class CheckpointDirectory {
   // Complete checkpoints (by name) with their steps, oldest first.
   std::vector<std::pair<int64_t, std::string>> list() const;
   std::optional<std::string> newest() const;
-  // Every checkpoint in the directory (rotated ones and best.h5): what a fresh run must not
-  // mix with its own.
+  // Every checkpoint in the directory (best.h5 first, then the rotated ones, oldest first):
+  // what a fresh run must not mix with its own.
   std::vector<std::string> all_checkpoints() const;
 
   // Counts `path` as one of this run's checkpoints (a resumed run's earlier ones).
