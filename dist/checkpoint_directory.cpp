@@ -112,18 +112,19 @@ void CheckpointDirectory::prepare() const {
   REQUIRE(!error, directory_ << ": cannot create the checkpoint directory: " << error.message());
 }
 
-void CheckpointDirectory::commit(const std::string& temporary, const std::string& final,
-                                 bool rotate) {
+std::vector<std::string> CheckpointDirectory::commit(const std::string& temporary,
+                                                     const std::string& final, bool rotate) {
   fsync_path(temporary, false);
   REQUIRE(std::rename(temporary.c_str(), final.c_str()) == 0,
           "cannot rename " << temporary << " to " << final << ": " << std::strerror(errno));
   fsync_path(directory_, true);
-  if (!rotate) return;
+  std::vector<std::string> removed;
+  if (!rotate) return removed;
   adopt(final);
   // Only the run's own: another run's checkpoint here is the user's, not ours to delete.
   while (own_.size() > static_cast<size_t>(keep_)) {
     std::error_code ignored;
-    fs::remove(own_.begin()->second, ignored);
+    if (fs::remove(own_.begin()->second, ignored)) removed.push_back(own_.begin()->second);
     own_.erase(own_.begin());
   }
   // Temporaries of writers that died (this run's are renamed by now; the run directory's
@@ -135,6 +136,21 @@ void CheckpointDirectory::commit(const std::string& temporary, const std::string
       fs::remove(entry.path(), ignored);
     }
   }
+  return removed;
+}
+
+bool CheckpointDirectory::link_as_best(const std::string& source) const {
+  const std::string temporary = best_temporary_path();
+  std::error_code error;
+  fs::remove(temporary, error);
+  fs::create_hard_link(source, temporary, error);
+  if (error) return false;
+  if (std::rename(temporary.c_str(), best_path().c_str()) != 0) {
+    fs::remove(temporary, error);
+    return false;
+  }
+  fsync_path(directory_, true);
+  return true;
 }
 
 void CheckpointDirectory::discard(const std::string& temporary) const {

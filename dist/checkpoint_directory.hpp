@@ -43,8 +43,13 @@ class CheckpointDirectory {
   void prepare() const;
   // fsyncs the temporary file, renames it to its final name, fsyncs the directory; with
   // `rotate`, removes all but the newest `keep` of the run's own checkpoints and any stale
-  // temporaries.
-  void commit(const std::string& temporary, const std::string& final, bool rotate);
+  // temporaries. Returns the checkpoints it removed.
+  std::vector<std::string> commit(const std::string& temporary, const std::string& final,
+                                  bool rotate);
+  // Makes best.h5 another name of the complete checkpoint `source` (a hard link under the
+  // temporary name, then renamed over best.h5): no second write of the same state. False, with
+  // nothing left behind, where the filesystem cannot link.
+  bool link_as_best(const std::string& source) const;
   // Removes a temporary file after a failed write.
   void discard(const std::string& temporary) const;
 

@@ -336,7 +336,7 @@ MetricMap Trainer::validate() {
     best_metric_ = found->second;
     best_step_ = step_;
     validations_without_improvement_ = 0;
-    write_checkpoint(checkpoints_.best_temporary_path(), checkpoints_.best_path(), false);
+    save_best();
   } else {
     ++validations_without_improvement_;
   }
@@ -514,19 +514,30 @@ int Trainer::run() {
 void Trainer::save_checkpoint() {
   const double start = now_seconds();
   const std::string final_path = checkpoints_.final_path(step_);
-  write_checkpoint(checkpoints_.temporary_path(step_), final_path, true);
+  const auto removed = write_checkpoint(checkpoints_.temporary_path(step_), final_path, true);
   if (host_.rank() == 0) {
     metrics_log_.write({{"phase", "checkpoint"},
                         {"step", step_},
                         {"path", final_path},
+                        {"removed", removed},  // by the rotation: the run's own older ones
                         {"seconds", now_seconds() - start}});
     metrics_log_.sync();  // the log is durable up to the checkpoint it names
   }
   last_checkpoint_step_ = step_;
 }
 
-void Trainer::write_checkpoint(const std::string& temporary, const std::string& final_path,
-                               bool rotate) {
+void Trainer::save_best() {
+  int64_t linked = 0;
+  if (host_.rank() == 0 && last_checkpoint_step_ == step_) {
+    linked = checkpoints_.link_as_best(checkpoints_.final_path(step_)) ? 1 : 0;
+  }
+  host_.broadcast(&linked, 1, 0);
+  if (!linked) write_checkpoint(checkpoints_.best_temporary_path(), checkpoints_.best_path(), false);
+}
+
+std::vector<std::string> Trainer::write_checkpoint(const std::string& temporary,
+                                                   const std::string& final_path, bool rotate) {
+  std::vector<std::string> removed;
   const bool root = host_.rank() == 0;
   auto& parameters = model_->parameters();
   std::unique_ptr<CheckpointFileWriter> writer;
@@ -574,7 +585,7 @@ void Trainer::write_checkpoint(const std::string& temporary, const std::string& 
         std::lock_guard<std::mutex> lock(hdf5_library_mutex());
         writer->finish(header);
       }
-      checkpoints_.commit(temporary, final_path, rotate);
+      removed = checkpoints_.commit(temporary, final_path, rotate);
     }
   } catch (const std::exception& failure) {
     if (!root) throw;
@@ -591,6 +602,7 @@ void Trainer::write_checkpoint(const std::string& temporary, const std::string& 
                                          << " was removed");
   }
   host_.barrier();
+  return removed;
 }
 
 void Trainer::load_state(const CheckpointFileReader* reader, bool optimizer_state) {
@@ -721,6 +733,8 @@ void Trainer::resume() {
     } else {
       std::fprintf(stderr, "slatetrain: --resume: no checkpoint in %s, starting fresh\n",
                    checkpoints_.path().c_str());
+      // A fresh start all the same: never over another run's best.h5.
+      claim_run_directory(config_.run.dir, checkpoints_, false);
       nlohmann::json record = marker("start");
       record["mode"] = "resume found no checkpoint";
       metrics_log_.write(record);

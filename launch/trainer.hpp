@@ -73,7 +73,12 @@ class Trainer {
   int64_t schedule_step() const;
   // Writes the state to `temporary`, then renames it to `final_path` (collective). On failure
   // the temporary is removed and the Error says why first.
-  void write_checkpoint(const std::string& temporary, const std::string& final_path, bool rotate);
+  // Returns (rank 0) the checkpoints the rotation removed.
+  std::vector<std::string> write_checkpoint(const std::string& temporary,
+                                            const std::string& final_path, bool rotate);
+  // checkpoints/best.h5 of the current state: a link to this step's checkpoint when there is
+  // one, else a write (collective).
+  void save_best();
   // Loads the model's weights, and with optimizer_state the optimizers' moments, from the
   // checkpoint rank 0 opened (collective; `reader` is used on rank 0 only).
   void load_state(const CheckpointFileReader* reader, bool optimizer_state);
