@@ -59,8 +59,8 @@ std::string condensed(const StackEntries& entries) {
   if (count == 0) return "";
   std::string message = entries.functions[0] + ": " + first_clause(entries.descriptions[0]);
   if (count > 1) {
-    message += "; " + entries.functions[count - 1] + ": " +
-               first_clause(entries.descriptions[count - 1]);
+    message +=
+        "; " + entries.functions[count - 1] + ": " + first_clause(entries.descriptions[count - 1]);
   }
   return message;
 }
@@ -89,8 +89,7 @@ void throw_hdf5_error(const char* file, int line, const char* expression,
   const std::string stack = condensed(entries);
   std::ostringstream message;
   if (!system_error.empty()) {
-    message << context << ": " << system_error << " (HDF5: " << expression << " [" << stack
-            << "])";
+    message << context << ": " << system_error << " (HDF5: " << expression << " [" << stack << "])";
   } else {
     message << context << ": HDF5 call failed: " << expression;
     if (!stack.empty()) message << " [" << stack << "]";

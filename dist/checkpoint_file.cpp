@@ -14,7 +14,7 @@ namespace slatetrain {
 namespace {
 
 constexpr int64_t kSchemaVersion = 2;
-constexpr int64_t kOldestReadableSchema = 1;  // without run_id, dataset_id, dataset_path
+constexpr int64_t kOldestReadableSchema = 1;   // without run_id, dataset_id, dataset_path
 constexpr hsize_t kDenseChunk = 1 << 16;       // floats
 constexpr hsize_t kEmbeddingChunkRows = 4096;  // rows
 

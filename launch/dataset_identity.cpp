@@ -27,8 +27,8 @@ std::string dataset_identity(const Manifest& manifest, const std::string& direct
   bool checksummed = !manifest.items_file.crc32.empty() && !manifest.shards.empty();
   std::ostringstream canonical;
   canonical << manifest.dataset << '|' << static_cast<int>(manifest.protocol) << '|'
-            << manifest.num_users << '|' << manifest.num_items << '|'
-            << manifest.num_interactions << '|' << manifest.items_file.crc32;
+            << manifest.num_users << '|' << manifest.num_items << '|' << manifest.num_interactions
+            << '|' << manifest.items_file.crc32;
   for (const auto& shard : manifest.shards) {
     checksummed = checksummed && !shard.crc32.empty();
     canonical << '|' << shard.file << ':' << shard.users << ':' << shard.crc32;

@@ -69,8 +69,8 @@ RunDirectoryLock::RunDirectoryLock(const std::string& run_directory) {
   REQUIRE(!error, run_directory << ": cannot create the run directory: " << error.message());
   const std::string path = (fs::path(run_directory) / kLockFile).string();
   descriptor_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  REQUIRE(descriptor_ >= 0, path << ": cannot open the run directory's lock: "
-                                 << std::strerror(errno));
+  REQUIRE(descriptor_ >= 0,
+          path << ": cannot open the run directory's lock: " << std::strerror(errno));
   if (::flock(descriptor_, LOCK_EX | LOCK_NB) != 0) {
     const int saved = errno;
     const std::string holder = read_text(descriptor_);
@@ -86,9 +86,9 @@ RunDirectoryLock::RunDirectoryLock(const std::string& run_directory) {
   // The holder's name for whoever is refused next; the lock file itself is never removed
   // (removing it would let two runs lock two different files).
   char text[512];
-  const int length = std::snprintf(text, sizeof text, "pid %ld on host %s, since %s\n",
-                                   static_cast<long>(::getpid()), host_name().c_str(),
-                                   utc_time_text().c_str());
+  const int length =
+      std::snprintf(text, sizeof text, "pid %ld on host %s, since %s\n",
+                    static_cast<long>(::getpid()), host_name().c_str(), utc_time_text().c_str());
   if (::ftruncate(descriptor_, 0) == 0) {
     const ssize_t written = ::pwrite(descriptor_, text, static_cast<size_t>(length), 0);
     (void)written;  // the lock holds without the note
@@ -113,9 +113,8 @@ std::string claim_run_directory(const std::string& run_directory,
   }
   const fs::path root(run_directory);
   std::vector<fs::path> previous;
-  for (const fs::path& candidate :
-       {fs::path(checkpoints.path()), root / "metrics.jsonl", root / "summary.json",
-        root / "config.yaml"}) {
+  for (const fs::path& candidate : {fs::path(checkpoints.path()), root / "metrics.jsonl",
+                                    root / "summary.json", root / "config.yaml"}) {
     std::error_code error;
     if (fs::exists(candidate, error)) previous.push_back(candidate);
   }

@@ -139,8 +139,8 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
     // Before anything is written to run.dir: one run at a time, and a fresh run owns it.
     lock_ = std::make_unique<RunDirectoryLock>(config_.run.dir);
     if (start_ != RunStart::kResume) {
-      moved_aside = claim_run_directory(config_.run.dir, checkpoints_,
-                                        start_ == RunStart::kOverwrite);
+      moved_aside =
+          claim_run_directory(config_.run.dir, checkpoints_, start_ == RunStart::kOverwrite);
     }
     run_id_ = new_run_id();
     dataset_id_ = dataset_identity(manifest_, config_.data.path);
@@ -244,14 +244,10 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
 Trainer::~Trainer() = default;
 
 nlohmann::json Trainer::marker(const char* phase) const {
-  return {{"phase", phase},
-          {"step", step_},
-          {"run_id", run_id_},
-          {"world_size", host_.world_size()},
-          {"host", host_name()},
-          {"pid", static_cast<long>(::getpid())},
-          {"time", utc_time_text()},
-          {"data", config_.data.path},
+  return {{"phase", phase},           {"step", step_},
+          {"run_id", run_id_},        {"world_size", host_.world_size()},
+          {"host", host_name()},      {"pid", static_cast<long>(::getpid())},
+          {"time", utc_time_text()},  {"data", config_.data.path},
           {"dataset_id", dataset_id_}};
 }
 
@@ -316,8 +312,7 @@ Trainer::StepResult Trainer::train_step(const PreparedBatch& prepared, StepPhase
   clock.end(StepPhase::kAllreduce);
   // The rate of the position in the schedule (the step count on one world size).
   const int64_t position = schedule_step();
-  dense_optimizer_->step(parameters.values(), parameters.gradients(),
-                         dense_schedule_.at(position));
+  dense_optimizer_->step(parameters.values(), parameters.gradients(), dense_schedule_.at(position));
   embedding_->backward_and_update(exchange, drows.data<float>(), embedding_schedule_.at(position));
   clock.end(StepPhase::kUpdate);
   return result;
@@ -532,7 +527,8 @@ void Trainer::save_best() {
     linked = checkpoints_.link_as_best(checkpoints_.final_path(step_)) ? 1 : 0;
   }
   host_.broadcast(&linked, 1, 0);
-  if (!linked) write_checkpoint(checkpoints_.best_temporary_path(), checkpoints_.best_path(), false);
+  if (!linked)
+    write_checkpoint(checkpoints_.best_temporary_path(), checkpoints_.best_path(), false);
 }
 
 std::vector<std::string> Trainer::write_checkpoint(const std::string& temporary,
@@ -598,8 +594,7 @@ std::vector<std::string> Trainer::write_checkpoint(const std::string& temporary,
     }
     checkpoints_.discard(temporary);
     RAISE("cannot write the checkpoint " << final_path << ": " << failure.what()
-                                         << "; the partial file " << temporary
-                                         << " was removed");
+                                         << "; the partial file " << temporary << " was removed");
   }
   host_.barrier();
   return removed;
@@ -689,9 +684,9 @@ void Trainer::resume() {
       // The header against the file's name and its own data: every step is one update of
       // both optimizers.
       const int64_t named = CheckpointDirectory::step_of_name(*newest);
-      REQUIRE(named == header.step,
-              *newest << ": damaged checkpoint: its name says step " << named
-                      << ", its header step " << header.step << "; refusing it");
+      REQUIRE(named == header.step, *newest << ": damaged checkpoint: its name says step " << named
+                                            << ", its header step " << header.step
+                                            << "; refusing it");
       REQUIRE(header.dense_step == header.step && header.embedding_step == header.step,
               *newest << ": damaged checkpoint: its header says step " << header.step
                       << ", its optimizer states were saved after " << header.dense_step

@@ -102,7 +102,7 @@ class Trainer {
   std::unique_ptr<Evaluator> evaluator_;
   RunStart start_;
   std::unique_ptr<RunDirectoryLock> lock_;  // rank 0
-  std::string run_id_, dataset_id_;          // rank 0
+  std::string run_id_, dataset_id_;         // rank 0
   CheckpointDirectory checkpoints_;
   MetricsLog metrics_log_;
 
