@@ -17,3 +17,8 @@ foreach(case foreign-checkpoints rotation-own-only concurrent best disk-full oth
   set_tests_properties(training_rundir_${case} PROPERTIES LABELS "mpi;training" TIMEOUT 600
                        FIXTURES_REQUIRED training_data SKIP_RETURN_CODE 77)
 endforeach()
+
+slatetrain_add_test(NAME run_directory_tests
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/run_directory_test.cpp
+  LIBRARIES slatetrain_trainer
+  LABELS unit)
