@@ -32,6 +32,7 @@ constexpr const char* kUsage =
     "  --set key=value  override a configuration key (repeatable), e.g. --set model.dim=64\n"
     "  --resume         continue from the newest checkpoint in run.dir (fresh start if none)\n"
     "  --help           this text and every configuration key\n"
+    "  --config-reference  print docs/CONFIG.md (every key, type, range, default) and exit\n"
     "\n"
     "The last line on stdout is a JSON summary (valid, test and popularity metrics,\n"
     "interactions_per_s, wall_s). SIGTERM or SIGUSR1 checkpoint at the next step and exit 0.\n"
@@ -83,6 +84,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::printf("%s%s", kUsage, slatetrain::describe_run_config_keys().c_str());
+      return 0;
+    }
+    if (std::strcmp(argv[i], "--config-reference") == 0) {
+      std::printf("%s", slatetrain::config_reference_markdown().c_str());
       return 0;
     }
   }
