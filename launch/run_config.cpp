@@ -68,8 +68,7 @@ int64_t read_integer(const YAML::Node& node, const std::string& key, const Origi
   const auto value = read_scalar<int64_t>(node, key, origin, "integer");
   const auto type_max = static_cast<double>(std::numeric_limits<Integer>::max());
   if (!range.contains(static_cast<double>(value))) {
-    RAISE(origin.at(node) << ": " << key << " = " << node.Scalar() << " is "
-                          << range.violation());
+    RAISE(origin.at(node) << ": " << key << " = " << node.Scalar() << " is " << range.violation());
   }
   if (static_cast<double>(value) > type_max) {
     NumberRange held = range;
@@ -206,11 +205,11 @@ std::vector<KeySpec> declared_keys() {
       "transformer: dropout of the input vectors, the residual branches and the feed-forward "
       "hidden layer"));
   keys.push_back(double_key(
-      "model.attention_dropout", [](C& c) -> double& { return c.model.attention_dropout; }, from_below(0, 1),
-      "transformer: dropout of the attention probabilities"));
+      "model.attention_dropout", [](C& c) -> double& { return c.model.attention_dropout; },
+      from_below(0, 1), "transformer: dropout of the attention probabilities"));
   keys.push_back(double_key(
-      "model.layer_norm_epsilon", [](C& c) -> double& { return c.model.layer_norm_epsilon; }, above(0),
-      "transformer: the layer norms' epsilon"));
+      "model.layer_norm_epsilon", [](C& c) -> double& { return c.model.layer_norm_epsilon; },
+      above(0), "transformer: the layer norms' epsilon"));
   keys.push_back(bool_key(
       "model.interaction_type_embedding",
       [](C& c) -> bool& { return c.model.interaction_type_embedding; },
@@ -240,8 +239,8 @@ std::vector<KeySpec> declared_keys() {
       "sampled_softmax: where negatives come from: the catalogue uniformly, by training "
       "popularity, the batch's other clicks, or half batch half uniform"));
   keys.push_back(double_key(
-      "objective.sampler_power", [](C& c) -> double& { return c.objective.sampler_power; }, at_least(0),
-      "popularity sampler: q proportional to (training clicks + 1)^power"));
+      "objective.sampler_power", [](C& c) -> double& { return c.objective.sampler_power; },
+      at_least(0), "popularity sampler: q proportional to (training clicks + 1)^power"));
   keys.push_back(bool_key(
       "objective.log_q_correction", [](C& c) -> bool& { return c.objective.log_q_correction; },
       "sampled_softmax: subtract log(K q) from each candidate's logit (q: its draw probability)"));
@@ -254,26 +253,27 @@ std::vector<KeySpec> declared_keys() {
       {"sampled_softmax", "full_softmax"},
       "mixed: the catalogue objective beside the slate objective"));
   keys.push_back(double_key(
-      "objective.slate_weight", [](C& c) -> double& { return c.objective.slate_weight; }, at_least(0),
-      "mixed: weight of the slate objective"));
+      "objective.slate_weight", [](C& c) -> double& { return c.objective.slate_weight; },
+      at_least(0), "mixed: weight of the slate objective"));
   keys.push_back(double_key(
-      "objective.catalogue_weight", [](C& c) -> double& { return c.objective.catalogue_weight; }, at_least(0),
-      "mixed: weight of the catalogue objective"));
+      "objective.catalogue_weight", [](C& c) -> double& { return c.objective.catalogue_weight; },
+      at_least(0), "mixed: weight of the catalogue objective"));
   keys.push_back(string_key(
       "optimizer.dense.kind", [](C& c) -> std::string& { return c.dense_optimizer.kind; },
       {"adam", "adamw"}, "optimizer of the replicated dense parameters"));
   keys.push_back(double_key(
       "optimizer.dense.learning_rate",
-      [](C& c) -> double& { return c.dense_optimizer.learning_rate; }, above(0), "peak learning rate"));
+      [](C& c) -> double& { return c.dense_optimizer.learning_rate; }, above(0),
+      "peak learning rate"));
   keys.push_back(double_key(
-      "optimizer.dense.beta1", [](C& c) -> double& { return c.dense_optimizer.beta1; }, from_below(0, 1),
-      "Adam beta1"));
+      "optimizer.dense.beta1", [](C& c) -> double& { return c.dense_optimizer.beta1; },
+      from_below(0, 1), "Adam beta1"));
   keys.push_back(double_key(
-      "optimizer.dense.beta2", [](C& c) -> double& { return c.dense_optimizer.beta2; }, from_below(0, 1),
-      "Adam beta2"));
+      "optimizer.dense.beta2", [](C& c) -> double& { return c.dense_optimizer.beta2; },
+      from_below(0, 1), "Adam beta2"));
   keys.push_back(double_key(
-      "optimizer.dense.epsilon", [](C& c) -> double& { return c.dense_optimizer.epsilon; }, above(0),
-      "Adam epsilon"));
+      "optimizer.dense.epsilon", [](C& c) -> double& { return c.dense_optimizer.epsilon; },
+      above(0), "Adam epsilon"));
   keys.push_back(double_key(
       "optimizer.dense.weight_decay",
       [](C& c) -> double& { return c.dense_optimizer.weight_decay; }, at_least(0),
@@ -286,11 +286,11 @@ std::vector<KeySpec> declared_keys() {
       [](C& c) -> double& { return c.embedding_optimizer.learning_rate; }, above(0),
       "peak learning rate of the item table"));
   keys.push_back(double_key(
-      "optimizer.embedding.beta1", [](C& c) -> double& { return c.embedding_optimizer.beta1; }, from_below(0, 1),
-      "Adam beta1"));
+      "optimizer.embedding.beta1", [](C& c) -> double& { return c.embedding_optimizer.beta1; },
+      from_below(0, 1), "Adam beta1"));
   keys.push_back(double_key(
-      "optimizer.embedding.beta2", [](C& c) -> double& { return c.embedding_optimizer.beta2; }, from_below(0, 1),
-      "Adam beta2"));
+      "optimizer.embedding.beta2", [](C& c) -> double& { return c.embedding_optimizer.beta2; },
+      from_below(0, 1), "Adam beta2"));
   keys.push_back(double_key(
       "optimizer.embedding.epsilon", [](C& c) -> double& { return c.embedding_optimizer.epsilon; },
       above(0), "Adam/Adagrad epsilon"));
@@ -308,8 +308,8 @@ std::vector<KeySpec> declared_keys() {
       "schedule.batch_users", [](C& c) -> int64_t& { return c.schedule.batch_users; }, at_least(1),
       "users per batch per rank (the global batch is this times the ranks)"));
   keys.push_back(int_key<int64_t>(
-      "schedule.warmup_steps", [](C& c) -> int64_t& { return c.schedule.warmup_steps; }, at_least(0),
-      "linear learning-rate warm-up steps"));
+      "schedule.warmup_steps", [](C& c) -> int64_t& { return c.schedule.warmup_steps; },
+      at_least(0), "linear learning-rate warm-up steps"));
   keys.push_back(string_key(
       "schedule.decay", [](C& c) -> std::string& { return c.schedule.decay; },
       {"cosine", "linear", "constant"}, "learning-rate decay after the warm-up"));
@@ -318,11 +318,11 @@ std::vector<KeySpec> declared_keys() {
       [](C& c) -> double& { return c.schedule.min_learning_rate_fraction; }, between(0, 1),
       "the decay's floor as a fraction of the peak"));
   keys.push_back(double_key(
-      "schedule.gradient_clip", [](C& c) -> double& { return c.schedule.gradient_clip; }, at_least(0),
-      "clip the global L2 norm of the dense gradients (0: off)"));
+      "schedule.gradient_clip", [](C& c) -> double& { return c.schedule.gradient_clip; },
+      at_least(0), "clip the global L2 norm of the dense gradients (0: off)"));
   keys.push_back(int_key<int64_t>(
-      "evaluation.every_steps", [](C& c) -> int64_t& { return c.evaluation.every_steps; }, at_least(0),
-      "validate every N steps (0: at the end only)"));
+      "evaluation.every_steps", [](C& c) -> int64_t& { return c.evaluation.every_steps; },
+      at_least(0), "validate every N steps (0: at the end only)"));
   {
     KeySpec spec;
     spec.key = "evaluation.k";
@@ -359,8 +359,8 @@ std::vector<KeySpec> declared_keys() {
       "evaluation.patience", [](C& c) -> int& { return c.evaluation.patience; }, at_least(0),
       "validations without improvement before stopping (0: never stop early)"));
   keys.push_back(int_key<int64_t>(
-      "evaluation.batch_users", [](C& c) -> int64_t& { return c.evaluation.batch_users; }, at_least(1),
-      "users per evaluation batch per rank"));
+      "evaluation.batch_users", [](C& c) -> int64_t& { return c.evaluation.batch_users; },
+      at_least(1), "users per evaluation batch per rank"));
   keys.push_back(bool_key(
       "evaluation.exclude_seen", [](C& c) -> bool& { return c.evaluation.exclude_seen; },
       "leave the items of the user's history out of the ranking (as RecBole and the FINN "
@@ -370,17 +370,17 @@ std::vector<KeySpec> declared_keys() {
       "evaluate the first min(N, the split's users) users of each split, exactly, on any number "
       "of ranks (0: all)"));
   keys.push_back(int_key<int64_t>(
-      "checkpoint.every_steps", [](C& c) -> int64_t& { return c.checkpoint.every_steps; }, at_least(0),
-      "write a checkpoint every N steps (0: at the end and on SIGTERM/SIGUSR1 only)"));
+      "checkpoint.every_steps", [](C& c) -> int64_t& { return c.checkpoint.every_steps; },
+      at_least(0), "write a checkpoint every N steps (0: at the end and on SIGTERM/SIGUSR1 only)"));
   keys.push_back(int_key<int>(
       "checkpoint.keep", [](C& c) -> int& { return c.checkpoint.keep; }, at_least(1),
       "checkpoints kept (the newest ones)"));
   keys.push_back(int_key<int64_t>(
-      "checkpoint.chunk_rows", [](C& c) -> int64_t& { return c.checkpoint.chunk_rows; }, at_least(1),
-      "embedding rows collected to rank 0 per chunk"));
+      "checkpoint.chunk_rows", [](C& c) -> int64_t& { return c.checkpoint.chunk_rows; },
+      at_least(1), "embedding rows collected to rank 0 per chunk"));
   keys.push_back(double_key(
-      "logging.progress_seconds", [](C& c) -> double& { return c.logging.progress_seconds; }, at_least(0),
-      "seconds between progress lines when not on a terminal"));
+      "logging.progress_seconds", [](C& c) -> double& { return c.logging.progress_seconds; },
+      at_least(0), "seconds between progress lines when not on a terminal"));
   keys.push_back(int_key<int64_t>(
       "logging.metrics_every_steps", [](C& c) -> int64_t& { return c.logging.metrics_every_steps; },
       at_least(1), "training lines in metrics.jsonl every N steps"));
@@ -389,8 +389,8 @@ std::vector<KeySpec> declared_keys() {
       "synchronise the device at each step phase so the logged phase times are exact on a GPU "
       "(slower; without it GPU phases are host time)"));
   keys.push_back(int_key<int>(
-      "loader.prefetch_batches", [](C& c) -> int& { return c.loader.prefetch_batches; }, at_least(1),
-      "batches decoded ahead by the loader thread"));
+      "loader.prefetch_batches", [](C& c) -> int& { return c.loader.prefetch_batches; },
+      at_least(1), "batches decoded ahead by the loader thread"));
   return keys;
 }
 
@@ -447,9 +447,9 @@ void read_tree(const YAML::Node& node, const std::string& path, const Origin& or
     const std::string key = path.empty() ? name : path + "." + name;
     const auto [first, inserted] = seen.emplace(name, entry.first);
     if (!inserted) {
-      RAISE(origin.at(entry.first) << ": key '" << key << "' is given twice (lines "
-                                   << first->second.Mark().line + 1 << " and "
-                                   << entry.first.Mark().line + 1 << "); keep one");
+      RAISE(origin.at(entry.first)
+            << ": key '" << key << "' is given twice (lines " << first->second.Mark().line + 1
+            << " and " << entry.first.Mark().line + 1 << "); keep one");
     }
     const auto spec = std::find_if(keys.begin(), keys.end(),
                                    [&](const KeySpec& candidate) { return candidate.key == key; });
