@@ -641,9 +641,10 @@ std::string config_reference_markdown() {
          " metrics.jsonl and summary.json\n(never 0.0), with `users` 0, and rank 0 prints one"
          " warning line naming the split.\nThe run still exits 0: the other split's figures"
          " are valid. A null validation never\ncounts as an improvement, so it is never the"
-         " best step. Early stopping\n(`evaluation.patience` > 0) needs validation figures:"
-         " with a validation split of no\nusers (the manifest's count) the run is refused at"
-         " start, before any training.\n\n"
+         " best step. Early stopping\n(`evaluation.patience` > 0 with"
+         " `evaluation.every_steps` > 0) needs validation figures: with\na validation split of"
+         " no users (the manifest's count) the run is refused at start, before\nany training"
+         " (exit 1, the message names both keys and the split).\n\n"
          "`evaluation.max_users` = N evaluates exactly min(N, the split's users) users on any"
          " number of\nranks: the batch that reaches N is trimmed (ranks in rank order) and the"
          " held-out\nlog-likelihood covers the same users' rows.\n";

@@ -12,6 +12,7 @@
 #include "dist/mpi_communicator.hpp"
 #include "dist/mpi_session.hpp"
 #include "launch/run_config.hpp"
+#include "launch/split_requirements.hpp"
 #include "launch/stop_signal.hpp"
 #include "launch/trainer.hpp"
 
@@ -99,6 +100,7 @@ int main(int argc, char** argv) {
   return slatetrain::run_or_abort([&] {
     using namespace slatetrain;
     const RunConfig config = load_run_config(arguments.config_path, arguments.overrides);
+    require_needed_splits(config, Manifest::load(config.data.path));
     const Device device = choose_device(config.run.device);
     std::unique_ptr<Backend> backend = make_backend(device);
     if (auto* cpu = dynamic_cast<CpuBackend*>(backend.get()); cpu && config.run.threads > 0) {

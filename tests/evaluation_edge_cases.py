@@ -138,6 +138,7 @@ def case_data(args):
 
 
 def case_empty_valid(args):
+    # gru-small.yaml's patience only matters with periodic validation (every_steps 0 here).
     summary, result = train(args, 2, dataset(args, "no-valid"), "empty-valid", [])
     check_null_split(summary, result.stderr, "valid", ["valid", "popularity_valid"])
     check_real_split(summary, "test")
