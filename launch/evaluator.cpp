@@ -314,7 +314,11 @@ MetricMap Evaluator::evaluate_model(RecommenderModel& model, LoaderPhase phase) 
   }
   progress.finish();
   MetricMap results = finish_metrics(host_, metrics);
-  // Every rank holds the same names (the objective's), so the reductions match.
+  // Every rank holds the same names (the objective's, also when a rank or the whole split had
+  // no batch), so the reductions match.
+  if (likelihood) {
+    for (const std::string& name : objective.held_out_likelihood_names()) likelihoods[name];
+  }
   for (const auto& [name, part] : likelihoods) {
     double totals[2] = {part.first, static_cast<double>(part.second)};
     host_.allreduce(totals, 2, ElementType::kFloat64, ReduceOp::kSum);

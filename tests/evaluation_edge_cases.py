@@ -95,8 +95,14 @@ def warnings_about(stderr, split):
             if "warning" in line and f"'{split}'" in line]
 
 
-def check_null_split(summary, stderr, split, sections):
-    """The sections (e.g. valid, popularity_valid) hold null metrics and users 0."""
+def check_null_split(summary, stderr, split, sections, likelihoods=("loglik",)):
+    """The sections (e.g. valid, popularity_valid) hold null metrics and users 0; the model's
+    section (the first) holds the objective's held-out log-likelihoods as null too."""
+    for name in likelihoods:
+        value = summary[sections[0]].get(name, "absent")
+        check(value is None, f"{sections[0]}: {name} is {value!r}, expected null")
+        steps = summary[sections[0]].get(name + "_steps")
+        check(steps == 0, f"{sections[0]}: {name}_steps is {steps!r}, expected 0")
     for section in sections:
         metrics = summary[section]
         check(metrics.get("users") == 0, f"{section}: users {metrics.get('users')}, expected 0")
@@ -112,10 +118,10 @@ def check_null_split(summary, stderr, split, sections):
     print(found[0])
 
 
-def check_real_split(summary, section):
+def check_real_split(summary, section, likelihoods=()):
     metrics = summary[section]
     check(metrics["users"] > 0, f"{section}: no users")
-    for name in RANKING:
+    for name in RANKING + tuple(likelihoods):
         value = metrics.get(name)
         check(isinstance(value, float) or isinstance(value, int),
               f"{section}: {name} is {value!r}, expected a number")
@@ -141,7 +147,7 @@ def case_empty_valid(args):
     # gru-small.yaml's patience only matters with periodic validation (every_steps 0 here).
     summary, result = train(args, 2, dataset(args, "no-valid"), "empty-valid", [])
     check_null_split(summary, result.stderr, "valid", ["valid", "popularity_valid"])
-    check_real_split(summary, "test")
+    check_real_split(summary, "test", ["loglik"])
     check_real_split(summary, "popularity")
     check(summary["best"]["step"] == -1,
           f"an empty validation was taken as the best step: {summary['best']}")
@@ -159,8 +165,14 @@ def case_empty_valid(args):
 def case_empty_test(args):
     summary, result = train(args, 1, dataset(args, "no-test"), "empty-test", [])
     check_null_split(summary, result.stderr, "test", ["test", "popularity"])
-    check_real_split(summary, "valid")
+    check_real_split(summary, "valid", ["loglik"])
     check_real_split(summary, "popularity_valid")
+    # An objective of two parts: both held-out log-likelihoods are null, on two ranks.
+    both = ("loglik", "catalogue_loglik")
+    summary, result = train(args, 2, dataset(args, "no-test"), "empty-test-mixed",
+                            ["objective.kind=mixed", "objective.catalogue=full_softmax"])
+    check_null_split(summary, result.stderr, "test", ["test", "popularity"], both)
+    check_real_split(summary, "valid", both)
 
 
 def case_max_users(args, ranks):
