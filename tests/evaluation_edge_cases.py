@@ -121,6 +121,8 @@ def check_null_split(summary, stderr, split, sections, likelihoods=("loglik",)):
 def check_real_split(summary, section, likelihoods=()):
     metrics = summary[section]
     check(metrics["users"] > 0, f"{section}: no users")
+    # A null beside real figures: a likelihood named without data that the data never reports.
+    check(all(value is not None for value in metrics.values()), f"{section}: a null in {metrics}")
     for name in RANKING + tuple(likelihoods):
         value = metrics.get(name)
         check(isinstance(value, float) or isinstance(value, int),
