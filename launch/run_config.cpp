@@ -8,6 +8,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -437,9 +438,11 @@ bool is_section_prefix(const std::string& path, const std::vector<KeySpec>& keys
 
 // Walks the user's tree; every leaf must be a declared key, and no map may name a key twice
 // (yaml-cpp keeps both entries of a repeated key; reading them in turn would let the last win
-// silently).
+// silently). A key in `replaced` is checked for its place only: a --set gives its value, which
+// is the one checked (a bad value in the file can be overridden).
 void read_tree(const YAML::Node& node, const std::string& path, const Origin& origin,
-               const std::vector<KeySpec>& keys, RunConfig& config) {
+               const std::vector<KeySpec>& keys, const std::set<std::string>& replaced,
+               RunConfig& config) {
   std::map<std::string, YAML::Node> seen;  // name -> its key node (for the first line)
   for (const auto& entry : node) {
     if (!entry.first.IsScalar()) RAISE(origin.at(entry.first) << ": keys must be names");
@@ -454,12 +457,12 @@ void read_tree(const YAML::Node& node, const std::string& path, const Origin& or
     const auto spec = std::find_if(keys.begin(), keys.end(),
                                    [&](const KeySpec& candidate) { return candidate.key == key; });
     if (spec != keys.end()) {
-      spec->read(config, entry.second, origin);
+      if (replaced.count(key) == 0) spec->read(config, entry.second, origin);
     } else if (is_section_prefix(key, keys)) {
       if (!entry.second.IsMap()) {
         RAISE(origin.at(entry.second) << ": '" << key << "' is a section: give it keys");
       }
-      read_tree(entry.second, key, origin, keys, config);
+      read_tree(entry.second, key, origin, keys, replaced, config);
     } else if (key == "loss" || key.compare(0, 5, "loss.") == 0) {
       RAISE(origin.at(entry.first) << ": the 'loss' section is now 'objective' "
                                       "(objective.kind, objective.negatives)");
@@ -550,12 +553,15 @@ RunConfig parse_run_config(const std::string& yaml_text, const std::string& sour
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) RAISE(source_name << ": the configuration must be a map of sections");
   RunConfig config;
-  read_tree(root, "", Origin{source_name, true}, keys, config);
+  std::set<std::string> replaced;  // the keys the overrides set
+  for (const auto& assignment : overrides)
+    replaced.insert(assignment.substr(0, assignment.find('=')));
+  read_tree(root, "", Origin{source_name, true}, keys, replaced, config);
   // Overrides are checked against the declared keys, then read like file values.
   for (const auto& assignment : overrides) {
     YAML::Node override_root(YAML::NodeType::Map);
     apply_override(override_root, assignment, keys);
-    read_tree(override_root, "", Origin{"--set " + assignment, false}, keys, config);
+    read_tree(override_root, "", Origin{"--set " + assignment, false}, keys, {}, config);
   }
   check_consistency(config, source_name);
   config.yaml = effective_yaml(config, keys);
@@ -608,7 +614,8 @@ std::string config_reference_markdown() {
          "A run is configured by a YAML file of sections (`model:`, `optimizer:` with `dense:`"
          " and\n`embedding:`, ...) and by `--set section.key=value` overrides, applied in"
          " order after the\nfile (a repeated `--set` of one key: the last wins, as on any"
-         " command line).\n\n"
+         " command line).\nThe value checked is the one the run uses: a file value that a `--set` replaces is not\n"
+         "judged.\n\n"
          "Every value is checked against the range below when it is read. An error names"
          " the file\nand line (or the `--set`), the full key, the value and the range, e.g."
          "\n`config.yaml:12: optimizer.dense.beta1 = 1.5 is outside [0, 1)`. Numbers must be"

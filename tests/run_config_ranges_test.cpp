@@ -161,6 +161,20 @@ TEST(RunConfigRanges, DuplicatedKeyInASectionNamesItsPathAndBothLines) {
   EXPECT_NE(message.find("lines 5 and 7"), std::string::npos) << message;
 }
 
+// The value checked is the one the run uses: a --set replaces a bad file value before it is
+// judged, and a bad --set is refused even when the file's value was good.
+TEST(RunConfigRanges, TheEffectiveValueIsChecked) {
+  const std::string file = "data:\n  path: d\noptimizer:\n  dense:\n    learning_rate: 0\n";
+  EXPECT_EQ(parse_run_config(file, "config.yaml", {"optimizer.dense.learning_rate=0.1"})
+                .dense_optimizer.learning_rate,
+            0.1);
+  EXPECT_NE(error_of(file).find("config.yaml:5: optimizer.dense.learning_rate = 0 is not > 0"),
+            std::string::npos);
+  EXPECT_NE(error_of("data:\n  path: d\n", {"model.dropout=0.1", "model.dropout=1"})
+                .find("--set model.dropout=1: model.dropout = 1 is outside [0, 1)"),
+            std::string::npos);
+}
+
 TEST(RunConfigRanges, RepeatedOverridesKeepTheLastLikeAnyCommandLine) {
   const auto config =
       parse_run_config("data:\n  path: d\n", "config.yaml", {"model.dim=8", "model.dim=12"});
