@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <numeric>
 
@@ -100,6 +101,31 @@ std::vector<Evaluator::RankedUser> Evaluator::users_to_rank(const SequenceBatch&
     rows.push_back(b);
   }
   return users;
+}
+
+int64_t Evaluator::keep_within_cap(std::vector<RankedUser>& users, std::vector<int64_t>& rows,
+                                   int64_t evaluated) const {
+  const auto counts = gather_counts(host_, static_cast<int64_t>(users.size()));
+  const int64_t total = std::accumulate(counts.begin(), counts.end(), int64_t{0});
+  if (options_.max_users <= 0) return total;
+  const int64_t remaining = std::max<int64_t>(0, options_.max_users - evaluated);
+  const int64_t before = std::accumulate(counts.begin(), counts.begin() + host_.rank(), int64_t{0});
+  const auto kept = static_cast<size_t>(
+      std::clamp<int64_t>(remaining - before, 0, static_cast<int64_t>(users.size())));
+  users.resize(kept);
+  rows.resize(kept);
+  return std::min(total, remaining);
+}
+
+void Evaluator::warn_if_empty(const MetricMap& metrics, LoaderPhase phase) {
+  const auto users = metrics.find("users");
+  if (users == metrics.end() || users->second > 0 || !warned_empty_.insert(phase).second) return;
+  if (host_.rank() == 0) {
+    std::fprintf(stderr,
+                 "slatetrain: warning: the '%s' split has no user to evaluate (no clicked item "
+                 "in its held-out steps): its metrics are null\n",
+                 loader_phase_name(phase));
+  }
 }
 
 std::vector<int64_t> Evaluator::rank_catalogue(const std::vector<float>& user_vectors,
@@ -236,6 +262,20 @@ MetricMap Evaluator::evaluate_model(RecommenderModel& model, LoaderPhase phase) 
   SequenceBatch batch;
   int64_t batches = 0;
   while (loader.next(batch)) {
+    // Which users count (up to the cap) is settled first, so that the held-out likelihood
+    // covers the same users' rows: a row past the last counted user loses its held-out steps.
+    std::vector<int64_t> batch_rows;
+    auto users = users_to_rank(batch, batch_rows);
+    const size_t ranked = users.size();
+    const int64_t kept_users = keep_within_cap(users, batch_rows, evaluated_users);
+    if (users.size() < ranked) {
+      const int64_t cut = users.empty() ? 0 : batch_rows.back() + 1;
+      for (int64_t b = cut; b < batch.batch_users; ++b) {
+        for (int t = 0; t < batch.max_steps; ++t) {
+          batch.step_mask[static_cast<size_t>(batch.step_index(b, t))] = 0;
+        }
+      }
+    }
     // The objective's held-out log-likelihoods (step seed 0 for any draws), when it has any;
     // the user vectors for the ranking either way.
     const ModelBatch model_batch =
@@ -252,8 +292,6 @@ MetricMap Evaluator::evaluate_model(RecommenderModel& model, LoaderPhase phase) 
       }
     }
 
-    std::vector<int64_t> batch_rows;
-    const auto users = users_to_rank(batch, batch_rows);
     std::vector<float> vectors(users.size() * static_cast<size_t>(dim));
     if (batch.batch_users > 0) {
       std::vector<int32_t> steps_seen(static_cast<size_t>(batch.batch_users), 0);
@@ -271,18 +309,25 @@ MetricMap Evaluator::evaluate_model(RecommenderModel& model, LoaderPhase phase) 
       metrics.add_user(top.data() + u * k, k, users[u].targets);
     }
     progress.update(++batches);
-    evaluated_users += host_.allreduce_value<int64_t>(static_cast<int64_t>(users.size()));
+    evaluated_users += kept_users;
     if (options_.max_users > 0 && evaluated_users >= options_.max_users) break;
   }
   progress.finish();
   MetricMap results = finish_metrics(host_, metrics);
-  // Every rank holds the same names (the objective's), so the reductions match.
+  // Every rank holds the same names (the objective's, also when a rank or the whole split had
+  // no batch), so the reductions match.
+  if (likelihood) {
+    for (const std::string& name : objective.held_out_likelihood_names()) likelihoods[name];
+  }
   for (const auto& [name, part] : likelihoods) {
     double totals[2] = {part.first, static_cast<double>(part.second)};
     host_.allreduce(totals, 2, ElementType::kFloat64, ReduceOp::kSum);
-    results[name] = totals[1] > 0 ? totals[0] / totals[1] : 0.0;
+    // No held-out step: undefined (null), not 0.0, the best log-likelihood there is.
+    results[name] =
+        totals[1] > 0 ? totals[0] / totals[1] : std::numeric_limits<double>::quiet_NaN();
     results[name + "_steps"] = totals[1];
   }
+  warn_if_empty(results, phase);
   return results;
 }
 
@@ -322,7 +367,8 @@ MetricMap Evaluator::evaluate_popularity(const std::vector<int64_t>& click_count
   int64_t evaluated_users = 0;
   while (loader.next(batch)) {
     std::vector<int64_t> rows;
-    const auto users = users_to_rank(batch, rows);
+    auto users = users_to_rank(batch, rows);
+    evaluated_users += keep_within_cap(users, rows, evaluated_users);
     for (const auto& user : users) {
       top.clear();
       for (int64_t item : ranking) {
@@ -333,10 +379,11 @@ MetricMap Evaluator::evaluate_popularity(const std::vector<int64_t>& click_count
       }
       metrics.add_user(top.data(), static_cast<int64_t>(top.size()), user.targets);
     }
-    evaluated_users += host_.allreduce_value<int64_t>(static_cast<int64_t>(users.size()));
     if (options_.max_users > 0 && evaluated_users >= options_.max_users) break;
   }
-  return finish_metrics(host_, metrics);
+  MetricMap results = finish_metrics(host_, metrics);
+  warn_if_empty(results, phase);
+  return results;
 }
 
 }  // namespace slatetrain

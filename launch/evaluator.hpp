@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,7 @@ struct EvaluationOptions {
   std::string directory;        // converted data
   std::vector<int> ks{10, 20};  // cut-offs
   int64_t batch_users = 512;    // per rank
-  int64_t max_users = 0;        // stop after this many evaluated users over all ranks (0: all)
+  int64_t max_users = 0;        // evaluate exactly min(this, the split's) users, any world (0: all)
   IdConventions ids;            // the dataset's (manifest)
   bool exclude_seen = true;     // leave the user's earlier items out of the ranking
   int window_steps = 0;         // the loader's window (0: the dataset's max_steps)
@@ -48,7 +49,8 @@ class Evaluator {
 
   // The model's metrics on the phase's users (kValid or kTest): every ranking metric at every
   // cut-off, "users"; and, when the objective's loss is a log-likelihood, its mean per held-out
-  // step under the objective's name (e.g. "loglik") and "steps".
+  // step under the objective's name (e.g. "loglik") and "steps". A split with no user to rank
+  // gives NaN metrics (JSON null; never 0.0, a score) and rank 0 warns once per split.
   MetricMap evaluate_model(RecommenderModel& model, LoaderPhase phase);
 
   // Counts training clicks (steps in the training phase with an item clicked) over all ranks.
@@ -70,6 +72,13 @@ class Evaluator {
   // Users of one batch with something to find, and their row in the batch.
   std::vector<RankedUser> users_to_rank(const SequenceBatch& batch,
                                         std::vector<int64_t>& rows) const;
+  // Collective: drops the users past options_.max_users (counting `evaluated` before this
+  // batch, ranks in rank order), so that exactly the cap is evaluated. Returns the users kept
+  // over all ranks.
+  int64_t keep_within_cap(std::vector<RankedUser>& users, std::vector<int64_t>& rows,
+                          int64_t evaluated) const;
+  // Rank 0 prints one warning per split that had no user to rank.
+  void warn_if_empty(const MetricMap& metrics, LoaderPhase phase);
   // Collective: the global top k for this rank's users (user vectors [n, D], host).
   std::vector<int64_t> rank_catalogue(const std::vector<float>& user_vectors,
                                       const std::vector<RankedUser>& users, int k);
@@ -79,6 +88,7 @@ class Evaluator {
   Backend& backend_;
   ShardedEmbedding& embedding_;
   EvaluationOptions options_;
+  std::set<LoaderPhase> warned_empty_;  // the splits warned about
 };
 
 }  // namespace slatetrain

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "launch/number_range.hpp"
+
 namespace slatetrain {
 
 struct DataConfig {
@@ -129,5 +131,19 @@ RunConfig parse_run_config(const std::string& yaml_text, const std::string& sour
                            const std::vector<std::string>& overrides);
 // Every key with its type, default and meaning, one per line (for --help).
 std::string describe_run_config_keys();
+
+// One declared key as the help and docs/CONFIG.md show it.
+struct ConfigKeyInfo {
+  std::string key;  // dotted path
+  std::string type;
+  std::string default_value;
+  std::string meaning;
+  bool numeric = false;  // an integer or number key (evaluation.k: each entry)
+  bool integer = false;
+  NumberRange range;  // numeric keys: the values accepted
+};
+std::vector<ConfigKeyInfo> run_config_keys();
+// The whole of docs/CONFIG.md, written from the declarations (a test keeps the file equal).
+std::string config_reference_markdown();
 
 }  // namespace slatetrain

@@ -12,6 +12,7 @@
 #include "dist/mpi_communicator.hpp"
 #include "dist/mpi_session.hpp"
 #include "launch/run_config.hpp"
+#include "launch/split_requirements.hpp"
 #include "launch/stop_signal.hpp"
 #include "launch/trainer.hpp"
 
@@ -34,6 +35,7 @@ constexpr const char* kUsage =
     "  --overwrite      start afresh in a run.dir that holds another run's checkpoints, moving\n"
     "                   them aside to run.dir/replaced/<time>/ (without it: refused)\n"
     "  --help           this text and every configuration key\n"
+    "  --config-reference  print docs/CONFIG.md (every key, type, range, default) and exit\n"
     "\n"
     "The last line on stdout is a JSON summary (valid, test and popularity metrics,\n"
     "interactions_per_s, wall_s). SIGTERM or SIGUSR1 checkpoint at the next step and exit 0.\n"
@@ -94,6 +96,10 @@ int main(int argc, char** argv) {
       std::printf("%s%s", kUsage, slatetrain::describe_run_config_keys().c_str());
       return 0;
     }
+    if (std::strcmp(argv[i], "--config-reference") == 0) {
+      std::printf("%s", slatetrain::config_reference_markdown().c_str());
+      return 0;
+    }
   }
   Arguments arguments;
   if (!parse_arguments(argc, argv, arguments)) return 2;
@@ -103,6 +109,7 @@ int main(int argc, char** argv) {
   return slatetrain::run_or_abort([&] {
     using namespace slatetrain;
     const RunConfig config = load_run_config(arguments.config_path, arguments.overrides);
+    require_needed_splits(config, Manifest::load(config.data.path));
     const Device device = choose_device(config.run.device);
     std::unique_ptr<Backend> backend = make_backend(device);
     if (auto* cpu = dynamic_cast<CpuBackend*>(backend.get()); cpu && config.run.threads > 0) {

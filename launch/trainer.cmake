@@ -9,6 +9,7 @@ add_library(slatetrain_trainer STATIC
   run_directory.cpp
   evaluator.cpp
   metrics_log.cpp
+  split_requirements.cpp
   stop_signal.cpp)
 target_link_libraries(slatetrain_trainer PUBLIC
   slatetrain_run_config slatetrain_models slatetrain_metrics slatetrain_dist slatetrain_loader

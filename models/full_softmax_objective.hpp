@@ -45,6 +45,9 @@ class FullSoftmaxObjective final : public Objective {
                  int64_t num_rows) override;
   void backward(float* duser, float* drows, float gradient_scale) override;
   bool has_held_out_likelihood() const override { return true; }
+  std::vector<std::string> held_out_likelihood_names() const override {
+    return {"catalogue_loglik"};
+  }
   std::vector<HeldOutLikelihood> held_out_likelihoods(const ObjectiveBatch& batch,
                                                       const float* user, const float* rows,
                                                       int64_t num_rows) override;

@@ -63,6 +63,12 @@ bool MixedObjective::has_held_out_likelihood() const {
   return first_->has_held_out_likelihood() || second_->has_held_out_likelihood();
 }
 
+std::vector<std::string> MixedObjective::held_out_likelihood_names() const {
+  std::vector<std::string> names = first_->held_out_likelihood_names();
+  for (std::string& name : second_->held_out_likelihood_names()) names.push_back(std::move(name));
+  return names;
+}
+
 std::vector<HeldOutLikelihood> MixedObjective::held_out_likelihoods(
     const ObjectiveBatch& objective_batch, const float* user, const float* rows, int64_t num_rows) {
   const auto* batch = dynamic_cast<const MixedObjectiveBatch*>(&objective_batch);

@@ -33,6 +33,7 @@ class MixedObjective final : public Objective {
                  int64_t num_rows) override;
   void backward(float* duser, float* drows, float gradient_scale) override;
   bool has_held_out_likelihood() const override;
+  std::vector<std::string> held_out_likelihood_names() const override;
   std::vector<HeldOutLikelihood> held_out_likelihoods(const ObjectiveBatch& batch,
                                                       const float* user, const float* rows,
                                                       int64_t num_rows) override;

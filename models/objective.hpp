@@ -67,6 +67,9 @@ class Objective {
   // Whether held_out_likelihoods says anything: false when no part of the loss is a
   // log-likelihood of held-out data (a sampled softmax's value depends on its draws).
   virtual bool has_held_out_likelihood() const { return false; }
+  // The names held_out_likelihoods reports, known without data (a split with no held-out step
+  // still reports them, as undefined).
+  virtual std::vector<std::string> held_out_likelihood_names() const { return {}; }
   // Evaluation: the log-likelihoods of a batch prepared from held-out steps (e.g. "loglik", the
   // in-slate choice likelihood). No backward follows. Synchronises.
   virtual std::vector<HeldOutLikelihood> held_out_likelihoods(const ObjectiveBatch& /*batch*/,

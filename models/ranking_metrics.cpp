@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <unordered_set>
 
 #include "core/error.hpp"
@@ -75,7 +76,9 @@ void RankingMetrics::set_sums(const std::vector<double>& sums) {
 
 std::map<std::string, double> RankingMetrics::results() const {
   std::map<std::string, double> out;
-  const double users = std::max<double>(1.0, static_cast<double>(users_));
+  // No user: every mean is undefined, not 0 (which would read as a real, worst score).
+  const double users =
+      users_ > 0 ? static_cast<double>(users_) : std::numeric_limits<double>::quiet_NaN();
   const double recommendable = std::max<double>(1.0, static_cast<double>(num_items_ - first_item_));
   for (size_t c = 0; c < ks_.size(); ++c) {
     const std::string at = "@" + std::to_string(ks_[c]);
@@ -87,7 +90,7 @@ std::map<std::string, double> RankingMetrics::results() const {
     const uint8_t* flags = recommended_.data() + c * static_cast<size_t>(num_items_);
     double covered = 0;
     for (int64_t item = first_item_; item < num_items_; ++item) covered += flags[item];
-    out["coverage" + at] = covered / recommendable;
+    out["coverage" + at] = users_ > 0 ? covered / recommendable : users;
   }
   out["users"] = static_cast<double>(users_);
   return out;

@@ -33,7 +33,8 @@ class RankingMetrics {
   // the item appeared in a top-k (ranks combine theirs with a max-allreduce for coverage).
   std::vector<uint8_t>& recommended_flags() { return recommended_; }
 
-  // "hitrate@20" -> value, for every metric and cut-off.
+  // "hitrate@20" -> value, for every metric and cut-off, and "users". With no user counted
+  // every metric is NaN (undefined; JSON writes it as null), never 0.
   std::map<std::string, double> results() const;
 
  private:

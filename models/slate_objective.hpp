@@ -48,6 +48,7 @@ class SlateObjective final : public Objective {
                  int64_t num_rows) override;
   void backward(float* duser, float* drows, float gradient_scale) override;
   bool has_held_out_likelihood() const override { return true; }
+  std::vector<std::string> held_out_likelihood_names() const override { return {"loglik"}; }
   // "loglik": minus the slate loss summed over the batch's loss steps.
   std::vector<HeldOutLikelihood> held_out_likelihoods(const ObjectiveBatch& batch,
                                                       const float* user, const float* rows,

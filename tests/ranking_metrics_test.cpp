@@ -44,5 +44,19 @@ TEST(RankingMetrics, SumsRoundTripForReduction) {
   EXPECT_EQ(second.users(), 1);
 }
 
+// A split with no user to rank has no metrics: NaN (null in JSON), never 0.0 (a score).
+TEST(RankingMetrics, NoUsersGiveUndefinedMetricsNotZero) {
+  RankingMetrics metrics({1, 3}, 10, 3);
+  const auto results = metrics.results();
+  EXPECT_EQ(results.at("users"), 0.0);
+  for (const auto& [name, value] : results) {
+    if (name != "users") {
+      EXPECT_TRUE(std::isnan(value)) << name << " = " << value;
+    }
+  }
+  EXPECT_EQ(results.count("hitrate@3"), 1u);
+  EXPECT_EQ(results.count("coverage@1"), 1u);
+}
+
 }  // namespace
 }  // namespace slatetrain
