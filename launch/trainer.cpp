@@ -336,9 +336,15 @@ MetricMap Trainer::validate() {
     ++validations_without_improvement_;
   }
   if (host_.rank() == 0) {
-    std::fprintf(stderr, "slatetrain: step %lld validation %s %.5f (best %.5f at step %lld)\n",
-                 static_cast<long long>(step_), config_.evaluation.metric.c_str(), found->second,
-                 best_metric_, static_cast<long long>(best_step_));
+    if (best_step_ >= 0) {
+      std::fprintf(stderr, "slatetrain: step %lld validation %s %.5f (best %.5f at step %lld)\n",
+                   static_cast<long long>(step_), config_.evaluation.metric.c_str(),
+                   found->second, best_metric_, static_cast<long long>(best_step_));
+    } else {
+      // NaN: a split without users (the evaluator warned); it never becomes the best.
+      std::fprintf(stderr, "slatetrain: step %lld validation %s undefined (no best yet)\n",
+                   static_cast<long long>(step_), config_.evaluation.metric.c_str());
+    }
   }
   return metrics;
 }
@@ -473,7 +479,8 @@ int Trainer::run() {
     summary["test_last"] = to_json(test_last);
     // `test` is the model evaluation.metric selects: the best validation's weights.
     std::optional<MetricMap> test_best;
-    if (best_step_ != step_) test_best = test_best_checkpoint();
+    const bool has_best = best_step_ >= 0;  // false when validation never had a value
+    if (has_best && best_step_ != step_) test_best = test_best_checkpoint();
     summary["test"] = to_json(test_best ? *test_best : test_last);
     summary["evaluation_s"] = now_seconds() - start;
     start = now_seconds();
@@ -482,10 +489,10 @@ int Trainer::run() {
     summary["popularity_valid"] =
         to_json(evaluator_->evaluate_popularity(*item_counts_, LoaderPhase::kValid));
     summary["popularity_s"] = now_seconds() - start;
-    const bool from_best = test_best.has_value() || best_step_ == step_;
+    const bool from_best = has_best && (test_best.has_value() || best_step_ == step_);
     summary["best"] = {{"metric", config_.evaluation.metric},
-                       {"value", best_metric_},
-                       {"step", best_step_},
+                       {"value", has_best ? nlohmann::json(best_metric_) : nlohmann::json(nullptr)},
+                       {"step", has_best ? nlohmann::json(best_step_) : nlohmann::json(nullptr)},
                        {"checkpoint", from_best ? nlohmann::json(checkpoints_.best_path())
                                                 : nlohmann::json(nullptr)},
                        {"test_from", from_best ? "best" : "last"}};
