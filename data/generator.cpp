@@ -17,8 +17,8 @@
 #include "data/finn_format.hpp"
 #include "data/generator_world.hpp"
 #include "data/npz_writer.hpp"
-#include "data/output_directory.hpp"
 #include "data/oracle_evaluation.hpp"
+#include "data/output_directory.hpp"
 #include "data/split.hpp"
 #include "data/truth_evaluation.hpp"
 

@@ -78,11 +78,12 @@ void OutputDirectory::require_replaceable(bool at_commit) const {
   if (!exists_or_dangling(target_)) return;
   // Not ours: refused outright (suggesting --force would only lead to the same refusal).
   const std::string reason = why_not_ours(target_, kind_);
-  REQUIRE(reason.empty(), target_ << (at_commit ? ": appeared while converting" : ": the output already exists")
-                                  << " and is not ours to replace: --force replaces only "
-                                  << output_kind_description(kind_)
-                                  << " written by slateconvert and holding nothing else, but "
-                                  << reason << "; nothing was changed");
+  REQUIRE(reason.empty(),
+          target_ << (at_commit ? ": appeared while converting" : ": the output already exists")
+                  << " and is not ours to replace: --force replaces only "
+                  << output_kind_description(kind_)
+                  << " written by slateconvert and holding nothing else, but " << reason
+                  << "; nothing was changed");
   REQUIRE(force_,
           target_ << (at_commit ? ": appeared while converting" : ": the output already exists")
                   << " (use --force to replace it)");
