@@ -5,7 +5,9 @@
 # with a message naming the path and non-zero exit, and every file is still there byte for
 # byte; --force over an earlier output of the same command still works.
 #
-# usage: output_safety_test.sh CASE SLATECONVERT WORKDIR    (CASE: finn, synth or sessions)
+# launch/make-bundle.sh follows the same rule (case bundle).
+#
+# usage: output_safety_test.sh CASE SLATECONVERT WORKDIR  (CASE: finn, synth, sessions, bundle)
 set -uo pipefail
 
 if [[ $# -ne 3 ]]; then
@@ -14,6 +16,7 @@ if [[ $# -ne 3 ]]; then
 fi
 case_name=$1
 slateconvert=$(realpath "$2")
+source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$3
 [[ -x $slateconvert ]] || {
   echo "FAIL: $slateconvert is not an executable"
@@ -32,8 +35,9 @@ fail() {
 }
 pass() { echo "ok: $*"; }
 
+tool=$slateconvert # what run() runs
 run() {
-  "$slateconvert" "$@" >stdout.txt 2>stderr.txt
+  "$tool" "$@" >stdout.txt 2>stderr.txt
   status=$?
   out=$(<stdout.txt)
   err=$(<stderr.txt)
@@ -195,6 +199,31 @@ case_sessions() {
   accepted "sessions --force over an earlier conversion" "${convert[@]}" --output user/converted --force
   echo "mine" >user/converted/extra.txt
   refused "sessions over a conversion holding a user's file" "extra.txt" "${convert[@]}" --output user/converted --force
+  no_leftovers
+}
+
+case_bundle() {
+  local build_dir
+  build_dir=$(dirname "$(dirname "$slateconvert")")
+  tool=$source_dir/launch/make-bundle.sh
+  export SLATETRAIN_BUNDLE_GZIP_LEVEL=1
+  local bundle=(--build-dir "$build_dir" --no-install)
+  make_user_directory user/mine
+  refused "make-bundle over a user's directory" "user/mine" "${bundle[@]}" --output user/mine --force --no-tarball
+  # A user's project with its own build directory (copies of the programs) as --output.
+  mkdir -p user/project/build/bin
+  cp "$build_dir/bin/slatetrain" "$build_dir/bin/slateconvert" user/project/build/bin/
+  echo "int main() {}" >user/project/main.cpp
+  refused "make-bundle over the project holding the build directory" "user/project" --build-dir user/project/build --no-install --output user/project --force --no-tarball
+  ln -s mine user/mine-link
+  refused "make-bundle over a symbolic link" "user/mine-link" "${bundle[@]}" --output user/mine-link --force --no-tarball
+  echo "my archive" >user/archive.tar.gz
+  refused "make-bundle over a tarball it did not make" "user/archive.tar.gz" "${bundle[@]}" --output user/archive --force
+  accepted "first bundle" "${bundle[@]}" --output user/bundle
+  echo "marker" >user/bundle/libexec/.old-bundle-marker
+  accepted "make-bundle --force over its earlier bundle" "${bundle[@]}" --output user/bundle --force
+  [[ -x user/bundle/bin/slatetrain && ! -e user/bundle/libexec/.old-bundle-marker && -s user/bundle.tar.gz ]] &&
+    pass "the earlier bundle and tarball were replaced" || fail "bundle not replaced: $(ls user/bundle)"
   no_leftovers
 }
 
