@@ -1,6 +1,5 @@
 #include "data/generator.hpp"
 
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
