@@ -1,6 +1,5 @@
 #include "data/generator.hpp"
 
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
