@@ -10,7 +10,6 @@ add_library(slatetrain_convert STATIC
   ${CMAKE_CURRENT_LIST_DIR}/finn_checks.cpp
   ${CMAKE_CURRENT_LIST_DIR}/id_dictionary.cpp
   ${CMAKE_CURRENT_LIST_DIR}/inspect.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/output_directory.cpp
   ${CMAKE_CURRENT_LIST_DIR}/session_converter.cpp
   ${CMAKE_CURRENT_LIST_DIR}/session_events.cpp
   ${CMAKE_CURRENT_LIST_DIR}/session_filters.cpp
@@ -21,6 +20,6 @@ add_library(slatetrain_convert STATIC
   ${CMAKE_CURRENT_LIST_DIR}/verify.cpp
   ${CMAKE_CURRENT_LIST_DIR}/verify_files.cpp)
 target_link_libraries(slatetrain_convert
-  PUBLIC slatetrain_shards slatetrain_npz slatetrain_split slatetrain_core
+  PUBLIC slatetrain_output slatetrain_shards slatetrain_npz slatetrain_split slatetrain_core
          nlohmann_json::nlohmann_json
   PRIVATE OpenSSL::Crypto ZLIB::ZLIB Threads::Threads)

@@ -176,7 +176,11 @@ Manifest convert_finn(const ConvertOptions& options) {
   REQUIRE(options.block_users >= 1, "the block size must be at least 1 user");
   REQUIRE(options.gzip_level >= 0 && options.gzip_level <= 9,
           "--gzip must be 0..9, got " << options.gzip_level);
-  OutputDirectory output(options.output, options.force);
+  // The input directory and its three files (each resolved: they may be links elsewhere).
+  const std::vector<std::string> inputs{options.input, options.input + "/" + finn::kDataFile,
+                                        options.input + "/" + finn::kItemAttributesFile,
+                                        options.input + "/" + finn::kIndexToValueFile};
+  OutputDirectory output(options.output, options.force, OutputKind::kConvertedDataset, inputs);
   const std::string& directory = output.temporary_path();
 
   FinnSource source(options.input);

@@ -10,5 +10,5 @@ add_library(slatetrain_generator STATIC
   ${CMAKE_CURRENT_LIST_DIR}/generator.cpp
 )
 target_include_directories(slatetrain_generator PRIVATE ${CBLAS_INCLUDE_DIR})
-target_link_libraries(slatetrain_generator PUBLIC slatetrain_npz slatetrain_split slatetrain_core
+target_link_libraries(slatetrain_generator PUBLIC slatetrain_output slatetrain_npz slatetrain_split slatetrain_core
   nlohmann_json::nlohmann_json BLAS::BLAS Threads::Threads)

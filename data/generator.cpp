@@ -1,7 +1,5 @@
 #include "data/generator.hpp"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +16,7 @@
 #include "data/generator_world.hpp"
 #include "data/npz_writer.hpp"
 #include "data/oracle_evaluation.hpp"
+#include "data/output_directory.hpp"
 #include "data/split.hpp"
 #include "data/truth_evaluation.hpp"
 
@@ -291,42 +290,22 @@ nlohmann::json oracle_json(const GeneratorWorld& world, const GeneratorOptions& 
        "user_sampling: spread of the per-user figures over sqrt(users)"}};
 }
 
-// Removes a half-written temporary directory unless released.
-class TemporaryDirectory {
- public:
-  explicit TemporaryDirectory(fs::path path) : path_(std::move(path)) {
-    fs::create_directories(path_);
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    if (!released_) fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-  void release() { released_ = true; }
-
- private:
-  fs::path path_;
-  bool released_ = false;
-};
-
 }  // namespace
 
 GeneratorReport generate_finn_dataset(const GeneratorOptions& options,
                                       const std::string& output_dir, bool force) {
   check_generator_options(options);
   const auto start = std::chrono::steady_clock::now();
-  fs::path output = fs::path(output_dir);
-  if (output.has_filename() == false) output = output.parent_path();
-  REQUIRE(!output.empty(), "--output is empty");
-  REQUIRE(force || !fs::exists(output), output.string() << " exists; pass --force to replace it");
-  if (!output.parent_path().empty()) fs::create_directories(output.parent_path());
-  TemporaryDirectory temporary(output.string() + ".tmp-" + std::to_string(::getpid()));
+  REQUIRE(!output_dir.empty(), "--output is empty");
+  // Checks (before any work) that an existing output_dir is one synth wrote (--force).
+  OutputDirectory output(output_dir, force, OutputKind::kSynthDataset);
+  const fs::path temporary_path = output.temporary_path();
 
   const GeneratorWorld world(options);
   HeldOutTable held_out = make_held_out_table(options);
-  GeneratorReport report = write_data_npz(world, options, held_out, temporary.path());
-  write_item_attributes(world, options, temporary.path());
-  write_json(temporary.path() / finn::kIndexToValueFile, index_to_value(world));
+  GeneratorReport report = write_data_npz(world, options, held_out, temporary_path);
+  write_item_attributes(world, options, temporary_path);
+  write_json(temporary_path / finn::kIndexToValueFile, index_to_value(world));
 
   nlohmann::json generator{
       {"seed", options.seed},
@@ -348,7 +327,7 @@ GeneratorReport generate_finn_dataset(const GeneratorOptions& options,
        {{"slate_length_over_slots", report.anomalies.slate_length_over_slots},
         {"click_not_in_slate", report.anomalies.click_not_in_slate},
         {"unknown_in_slate", report.anomalies.unknown_in_slate}}}};
-  write_json(temporary.path() / "generator.json", generator);
+  write_json(temporary_path / "generator.json", generator);
 
   if (options.write_truth) {
     nlohmann::json truth;
@@ -369,16 +348,10 @@ GeneratorReport generate_finn_dataset(const GeneratorOptions& options,
     if (options.write_oracle) {
       truth["oracle"] = oracle_json(world, options, held_out, report.oracle_seconds);
     }
-    write_json(temporary.path() / "truth.json", truth);
+    write_json(temporary_path / "truth.json", truth);
   }
 
-  // Appear atomically: the old output (with --force) is moved aside first.
-  const fs::path old = output.string() + ".old-" + std::to_string(::getpid());
-  const bool replacing = fs::exists(output);
-  if (replacing) fs::rename(output, old);
-  fs::rename(temporary.path(), output);
-  temporary.release();
-  if (replacing) fs::remove_all(old);
+  output.commit();  // appears atomically; a replaced output is removed only now
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

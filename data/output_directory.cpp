@@ -1,7 +1,11 @@
 #include "data/output_directory.hpp"
 
+#include <fcntl.h>  // AT_FDCWD
+#include <stdio.h>  // renameat2, RENAME_NOREPLACE (glibc >= 2.28)
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -19,49 +23,91 @@ std::string without_trailing_slashes(std::string path) {
   return path;
 }
 
+bool exists_or_dangling(const std::string& path) {
+  std::error_code error;
+  return fs::symlink_status(path, error).type() != fs::file_type::not_found;
+}
+
+// rename() that never replaces an existing entry (a plain rename would silently replace an
+// empty directory that appeared at `to`). Returns errno, 0 on success.
+int rename_no_replace(const std::string& from, const std::string& to) {
+  return renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0 ? 0 : errno;
+}
+
+// `<base>-<pid>`, or `<base>-<pid>-<n>` when that name is taken: a name of ours is never one
+// that already exists, so nothing of anybody else's is removed to make room.
+std::string unused_name(const std::string& base) {
+  std::string name = base + "-" + std::to_string(getpid());
+  for (int n = 1; exists_or_dangling(name); ++n)
+    name = base + "-" + std::to_string(getpid()) + "-" + std::to_string(n);
+  return name;
+}
+
 }  // namespace
 
-OutputDirectory::OutputDirectory(const std::string& target, bool force)
-    : target_(without_trailing_slashes(target)), force_(force) {
+OutputDirectory::OutputDirectory(const std::string& target, bool force, OutputKind kind,
+                                 const std::vector<std::string>& inputs)
+    : target_(without_trailing_slashes(target)), force_(force), kind_(kind) {
   REQUIRE(!target_.empty(), "the output directory name is empty");
+  const std::string name = fs::path(target_).filename().string();
+  REQUIRE(name != "." && name != ".." && target_ != "/",
+          target_ << ": name the output directory itself, not '.', '..' or '/'");
+  require_apart_from_inputs(target_, inputs);
+  require_replaceable(/*at_commit=*/false);
   std::error_code error;
-  REQUIRE(!fs::exists(target_, error) || force_,
-          target_ << ": the output already exists (use --force to replace it)");
   const fs::path parent = fs::path(target_).parent_path();
   if (!parent.empty()) {
     fs::create_directories(parent, error);
     REQUIRE(!error, parent.string() << ": cannot create the parent directory: " << error.message());
   }
-  temporary_ = target_ + ".tmp-" + std::to_string(getpid());
-  fs::remove_all(temporary_, error);  // a leftover of a crashed run with the same pid
-  REQUIRE(fs::create_directory(temporary_, error) && !error,
-          temporary_ << ": cannot create the temporary output directory: " << error.message());
+  for (;;) {
+    temporary_ = unused_name(target_ + ".tmp");
+    if (fs::create_directory(temporary_, error)) break;
+    REQUIRE(!error || error == std::errc::file_exists,
+            temporary_ << ": cannot create the temporary output directory: " << error.message());
+  }
 }
 
 OutputDirectory::~OutputDirectory() {
   if (committed_) return;
   std::error_code error;
-  fs::remove_all(temporary_, error);  // best effort: nothing useful to do if this fails
+  fs::remove_all(temporary_, error);  // ours alone; best effort: nothing useful to do on failure
+}
+
+void OutputDirectory::require_replaceable(bool at_commit) const {
+  if (!exists_or_dangling(target_)) return;
+  // Not ours: refused outright (suggesting --force would only lead to the same refusal).
+  const std::string reason = why_not_ours(target_, kind_);
+  REQUIRE(reason.empty(),
+          target_ << (at_commit ? ": appeared while converting" : ": the output already exists")
+                  << " and is not ours to replace: --force replaces only "
+                  << output_kind_description(kind_)
+                  << " written by slateconvert and holding nothing else, but " << reason
+                  << "; nothing was changed");
+  REQUIRE(force_,
+          target_ << (at_commit ? ": appeared while converting" : ": the output already exists")
+                  << " (use --force to replace it)");
 }
 
 void OutputDirectory::commit() {
   REQUIRE(!committed_, target_ << ": committed twice");
-  std::error_code error;
+  // The target may have changed while converting: check again right before replacing it.
+  require_replaceable(/*at_commit=*/true);
   std::string replaced;
-  if (fs::exists(target_, error)) {
-    REQUIRE(force_, target_ << ": appeared while converting (use --force to replace it)");
-    replaced = target_ + ".old-" + std::to_string(getpid());
-    fs::remove_all(replaced, error);
-    fs::rename(target_, replaced, error);
-    REQUIRE(!error, target_ << ": cannot move the old output aside: " << error.message());
+  if (exists_or_dangling(target_)) {
+    replaced = unused_name(target_ + ".old");
+    const int failure = rename_no_replace(target_, replaced);
+    REQUIRE(failure == 0,
+            target_ << ": cannot move the old output aside: " << std::strerror(failure));
   }
-  fs::rename(temporary_, target_, error);
-  if (error) {
-    if (!replaced.empty()) fs::rename(replaced, target_);  // put the old output back
-    RAISE(target_ << ": cannot rename " << temporary_ << " into place: " << error.message());
+  const int failure = rename_no_replace(temporary_, target_);
+  if (failure != 0) {
+    if (!replaced.empty()) rename_no_replace(replaced, target_);  // put the old output back
+    RAISE(target_ << ": cannot rename " << temporary_ << " into place: " << std::strerror(failure));
   }
   committed_ = true;
-  if (!replaced.empty()) fs::remove_all(replaced, error);
+  std::error_code error;
+  if (!replaced.empty()) fs::remove_all(replaced, error);  // checked as ours above
 }
 
 }  // namespace slatetrain

@@ -1,17 +1,26 @@
 // An output directory that appears atomically: everything is written into a temporary
 // directory beside the target (`<output>.tmp-<pid>`), which commit() renames into place.
 // Destroyed without commit() (an error, an exception), the temporary directory is removed,
-// so a failed run leaves nothing behind. An existing target is an error unless `force`; with
-// force it is replaced only by a successful commit().
+// so a failed run leaves nothing behind.
+//
+// Nothing that is not ours is deleted or overwritten (docs/DATA_SAFETY.md): the target must
+// never be or contain an input; an existing target is an error unless `force`, and even then
+// it is replaced only if it is an output of the same kind that slateconvert wrote and that
+// holds nothing else (checked when constructed, before any work, and again at commit()).
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "data/output_ownership.hpp"
 
 namespace slatetrain {
 
 class OutputDirectory {
  public:
-  OutputDirectory(const std::string& target, bool force);
+  // `inputs`: every path the command reads (files, or a directory of them).
+  OutputDirectory(const std::string& target, bool force, OutputKind kind,
+                  const std::vector<std::string>& inputs = {});
   ~OutputDirectory();
   OutputDirectory(const OutputDirectory&) = delete;
   OutputDirectory& operator=(const OutputDirectory&) = delete;
@@ -23,9 +32,13 @@ class OutputDirectory {
   void commit();
 
  private:
+  // Throws unless an existing target may be replaced (force, and ours).
+  void require_replaceable(bool at_commit) const;
+
   std::string target_;
   std::string temporary_;
   bool force_;
+  OutputKind kind_;
   bool committed_ = false;
 };
 

@@ -95,7 +95,8 @@ Manifest convert_sessions(const SessionConvertOptions& options) {
   REQUIRE(!options.filters.min_rating || source.has_weight(),
           "--min-rating needs a rating (weight) column; " << source.event_files().front()
                                                           << " has none");
-  OutputDirectory output(options.output, options.force);
+  OutputDirectory output(options.output, options.force, OutputKind::kConvertedDataset,
+                         options.source.inputs);
   const std::string directory = output.temporary_path();
   const std::string scratch = directory + "/scratch";
   fs::create_directories(scratch);

@@ -1,6 +1,7 @@
 # slatetrain_dist: the MPI communicator, launch environment, the sharded item table, dense
 # gradient buckets and the distributed top-k merge.
 add_library(slatetrain_dist STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/failure_report.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mpi_error.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mpi_session.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mpi_communicator.cpp

@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "core/error.hpp"
+#include "dist/failure_report.hpp"
 #include "dist/mpi_error.hpp"
 
 namespace slatetrain {
@@ -24,10 +25,12 @@ MpiSession::MpiSession(int* argc, char*** argv) {
   CHECK_MPI(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
   CHECK_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &rank_));
   CHECK_MPI(MPI_Comm_size(MPI_COMM_WORLD, &world_size_));
+  open_failure_reports();
 }
 
 MpiSession::~MpiSession() {
   if (!owns_mpi_) return;
+  close_failure_reports();
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (!finalized) MPI_Finalize();
@@ -50,9 +53,9 @@ int run_or_abort(const std::function<int()>& body) {
   try {
     return body();
   } catch (const std::exception& failure) {
-    abort_job(failure.what());
+    return report_failure(failure.what(), 1);
   } catch (...) {
-    abort_job("unknown exception");
+    return report_failure("unknown exception", 1);
   }
 }
 

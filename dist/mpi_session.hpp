@@ -33,7 +33,9 @@ class MpiSession {
 // Without MPI it exits the process with `exit_code`.
 [[noreturn]] void abort_job(const std::string& message, int exit_code = 1);
 
-// Runs `body` and returns its exit code; if it throws, abort_job() with the exception's text.
+// Runs `body` and returns its exit code; if it throws, report_failure() (dist/failure_report.hpp):
+// the message printed once for the job, exit code 1 through MPI_Finalize when every rank
+// failed, MPI_Abort when only some did (so ranks blocked in a collective do not hang).
 // Typical main: `MpiSession mpi(&argc, &argv); return run_or_abort([&] { return train(...); });`
 int run_or_abort(const std::function<int()>& body);
 

@@ -33,7 +33,7 @@ Options:
   --no-tarball       make only the directory
   --no-patchelf      do not set RPATH $ORIGIN/../lib on the programs (wrappers still work)
   --no-install       never install patchelf (otherwise apt-get installs it when run as root)
-  --force            replace an existing DIR and DIR.tar.gz
+  --force            replace a DIR and DIR.tar.gz this script made earlier (nothing else)
 EOF
 }
 
@@ -66,10 +66,29 @@ command -v ldd >/dev/null || die "ldd is needed"
 mkdir -p "$(dirname "$output")"
 output=$(cd "$(dirname "$output")" && pwd)/$(basename "$output")
 tarball=$output.tar.gz
-if [[ -e $output || ($make_tarball -eq 1 && -e $tarball) ]]; then
-  [[ $force -eq 1 ]] || die "$output or $tarball exists (use --force to replace)"
-  rm -rf "$output" "$tarball"
+# --force replaces only what this script made (docs/DATA_SAFETY.md): a bundle directory (its
+# README.txt's first line, MANIFEST.txt, bin/slatetrain) and a tarball of it; never a link, the
+# build directory or anything else. Checked before any work; the old bundle goes only at the end.
+is_our_bundle() {
+  [[ -d $1 && ! -L $1 && -f $1/MANIFEST.txt && -x $1/bin/slatetrain ]] &&
+    [[ $(head -n 1 "$1/README.txt" 2>/dev/null) == "slatetrain relocatable bundle"* ]]
+}
+is_our_tarball() {
+  [[ -f $1 && ! -L $1 ]] && [[ $( (tar -tzf "$1" 2>/dev/null || true) | head -n 1) == "$(basename "$output")/"* ]]
+}
+if [[ -e $output || -L $output ]]; then
+  [[ $force -eq 1 ]] || die "$output exists (use --force to replace it)"
+  is_our_bundle "$output" || die "$output exists and is not a bundle made by make-bundle.sh" \
+    "(no README.txt, MANIFEST.txt and bin/slatetrain of one): refusing to replace it; nothing was changed"
 fi
+if [[ $make_tarball -eq 1 && (-e $tarball || -L $tarball) ]]; then
+  [[ $force -eq 1 ]] || die "$tarball exists (use --force to replace it)"
+  is_our_tarball "$tarball" || die "$tarball exists and is not a tarball of $(basename "$output")" \
+    "made by make-bundle.sh: refusing to replace it; nothing was changed"
+fi
+case "$build_dir/" in
+  "$output/"*) die "$output contains the build directory $build_dir: choose another --output" ;;
+esac
 
 # The host supplies glibc itself and the NVIDIA driver: bundling those breaks on other systems.
 host_only='^(linux-vdso|linux-gate|ld-linux[^/]*|libc|libm|libmvec|libpthread|libdl|librt|libutil|libresolv|libanl|libnsl|libBrokenLocale|libnss_[a-z]+|libthread_db|libcuda|libnvidia-[a-z-]+|libnvcuvid|libnvoptix)\.so'
@@ -77,8 +96,8 @@ host_only='^(linux-vdso|linux-gate|ld-linux[^/]*|libc|libm|libmvec|libpthread|li
 cuda_runtime='^(libcudart|libcublas|libcublasLt|libnccl|libcudnn[a-z_]*|libnvrtc[a-z-]*|libnvJitLink|libcusparse|libcufft|libcurand|libnvToolsExt|libnvblas)\.so'
 
 staging=$output.tmp-$$
+mkdir "$staging" || die "$staging exists: not ours to remove; remove it or wait for that run"
 trap 'rm -rf "$staging"' EXIT
-rm -rf "$staging"
 mkdir -p "$staging"/{bin,libexec,lib/openmpi,share,etc/openmpi,configs}
 
 # ---- Open MPI: where this installation keeps its launcher, components and help files -------
@@ -342,8 +361,18 @@ Several nodes: bin/mpirun passes --prefix BUNDLE, so the bundle must be at the s
 every node (a shared file system). Details: docs/BUNDLE.md in the slatetrain sources.
 EOF
 
-mv "$staging" "$output"
+# The old bundle (checked as ours above) moves aside, the new one takes its place, then the
+# old one goes: a failure before this point leaves the old bundle untouched.
+old_bundle=""
+if [[ -e $output || -L $output ]]; then
+  is_our_bundle "$output" || die "$output changed while bundling and is no bundle: left as it is"
+  old_bundle=$output.old-$$
+  [[ ! -e $old_bundle ]] || die "$old_bundle exists: not ours to remove"
+  mv -T "$output" "$old_bundle"
+fi
+mv -T "$staging" "$output"
 trap - EXIT
+[[ -z $old_bundle ]] || rm -rf "$old_bundle"
 note "bundle: $output ($(du -sh "$output" | cut -f1)), needs glibc ${glibc_needed#GLIBC_}+ on the target"
 if [[ $make_tarball -eq 1 ]]; then
   # SLATETRAIN_BUNDLE_GZIP_LEVEL: 1 is fast (tests), 6 (gzip's default) a little smaller.

@@ -37,7 +37,7 @@ constexpr const char* kSynthUsage =
     "  --no-truth          skip truth.json\n"
     "  --oracle-rollouts N rollouts per held-out user for truth.json's oracle (default 500)\n"
     "  --no-oracle         skip the oracle (truth.json \"oracle\": null)\n"
-    "  --force             replace an existing DIR\n";
+    "  --force             replace a DIR an earlier synth wrote (nothing else)\n";
 
 int64_t parse_integer(const char* option, const char* text) {
   char* end = nullptr;

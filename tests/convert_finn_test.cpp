@@ -378,26 +378,40 @@ TEST_F(ConvertTest, RefusesAMissingFile) {
 
 TEST_F(ConvertTest, ExistingOutputNeedsForceAndIsReplacedOnlyOnSuccess) {
   write_finn(input_, make_arrays(20, 40, 15));
+  // A user's directory is never replaced, not even with --force (docs/DATA_SAFETY.md).
   fs::create_directories(output_);
   std::ofstream(output_ / "keep.txt") << "old";
+  ConvertOptions forced = options();
+  forced.force = true;
+  for (const ConvertOptions& attempt : {options(), forced}) {
+    try {
+      convert_finn(attempt);
+      ADD_FAILURE() << "overwrote a user's directory";
+    } catch (const Error& error) {
+      EXPECT_NE(std::string(error.what()).find("--force"), std::string::npos) << error.what();
+    }
+    EXPECT_TRUE(fs::exists(output_ / "keep.txt"));
+  }
+  fs::remove_all(output_);
+
+  // An earlier conversion needs --force.
+  convert_finn(options());
+  const auto manifest_time = fs::last_write_time(output_ / kManifestFile);
   try {
     convert_finn(options());
     ADD_FAILURE() << "overwrote an existing output without force";
   } catch (const Error& error) {
     EXPECT_NE(std::string(error.what()).find("--force"), std::string::npos) << error.what();
   }
-  EXPECT_TRUE(fs::exists(output_ / "keep.txt"));
 
   // A failing forced run keeps the old output.
   fs::remove(input_ / "ind2val.json");
-  ConvertOptions forced = options();
-  forced.force = true;
   EXPECT_THROW(convert_finn(forced), Error);
-  EXPECT_TRUE(fs::exists(output_ / "keep.txt"));
+  EXPECT_TRUE(fs::exists(output_ / kManifestFile));
+  EXPECT_EQ(fs::last_write_time(output_ / kManifestFile), manifest_time);
 
   write_finn(input_, make_arrays(20, 40, 15));
   convert_finn(forced);
-  EXPECT_FALSE(fs::exists(output_ / "keep.txt"));
   EXPECT_TRUE(fs::exists(output_ / kManifestFile));
   EXPECT_TRUE(leftovers() == std::vector<std::string>{"converted"});
 }

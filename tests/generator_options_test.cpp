@@ -42,8 +42,13 @@ TEST(GeneratorOutput, ExistingOutputIsKeptWithoutForceAndReplacedWithIt) {
   EXPECT_EQ(entries(output), std::vector<std::string>{"keep.txt"});
   EXPECT_EQ(entries(scratch.path()), std::vector<std::string>{"finn"});
 
+  // --force replaces only what synth wrote (docs/DATA_SAFETY.md): the user's file stays.
+  EXPECT_THROW(generate_finn_dataset(options, output.string(), /*force=*/true), Error);
+  EXPECT_EQ(entries(output), std::vector<std::string>{"keep.txt"});
+  fs::remove_all(output);
+
+  generate_finn_dataset(options, output.string(), /*force=*/false);
   generate_finn_dataset(options, output.string(), /*force=*/true);
-  EXPECT_FALSE(fs::exists(output / "keep.txt"));
   EXPECT_TRUE(fs::exists(output / "data.npz"));
   // No temporary or old directory is left beside the output.
   EXPECT_EQ(entries(scratch.path()), std::vector<std::string>{"finn"});

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""A failed multi-rank run says why once (dist/failure_report.hpp, docs/DATA_SAFETY.md).
+
+usage: failure_report_test.py CASE --bin DIR --work DIR
+
+Cases:
+  every-rank   a configuration error every rank hits (np 2 and 3): the message exactly once,
+               without a rank number, no "MPI_ABORT was invoked" banner; with `mpirun -q`
+               stderr is that one line
+  one-rank     only rank 1 fails (its shard is truncated; np 2): the message exactly once, as
+               "rank 1 failed", the other rank silent; with `mpirun -q` no Open MPI banner
+Standard library only.
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+MPI_ENV = {
+    "OMPI_ALLOW_RUN_AS_ROOT": "1",
+    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+    "OMPI_MCA_rmaps_base_oversubscribe": "1",
+    "OMPI_MCA_btl_vader_single_copy_mechanism": "none",
+    "OMPI_MCA_btl": "self,vader",
+    "SLATETRAIN_PROGRESS_SECONDS": "1000",
+}
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIG = os.path.join(ROOT, "configs", "gru-small.yaml")
+BANNERS = ("MPI_ABORT was invoked", "Primary job", "mpirun detected", "mpirun noticed")
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def run(command, timeout=120):
+    print("$ " + " ".join(command), flush=True)
+    environment = dict(os.environ)
+    environment.update(MPI_ENV)
+    return subprocess.run(command, env=environment, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=timeout)
+
+
+def converted(args, shards):
+    """A small dataset converted into `shards` shards (made once per work directory)."""
+    source = os.path.join(args.work, "finn")
+    if not os.path.isdir(source):
+        result = run([os.path.join(args.bin, "slateconvert"), "synth", "--output", source,
+                      "--users", "200", "--items", "300", "--seed", "5", "--no-truth"])
+        check(result.returncode == 0, f"synth failed: {result.stderr}")
+    output = os.path.join(args.work, f"converted-{shards}")
+    if not os.path.isdir(output):
+        result = run([os.path.join(args.bin, "slateconvert"), "finn", "--input", source,
+                      "--output", output, "--shards", str(shards), "--quiet"])
+        check(result.returncode == 0, f"finn failed: {result.stderr}")
+    return output
+
+
+def slatetrain(args, ranks, data, settings, quiet=False):
+    command = ["mpirun", "-np", str(ranks), "--oversubscribe"]
+    if os.geteuid() == 0:
+        command.append("--allow-run-as-root")
+    if quiet:
+        command.append("-q")
+    command += [os.path.join(args.bin, "slatetrain"), CONFIG,
+                "--set", f"data.path={data}", "--set", f"run.dir={os.path.join(args.work, 'run')}",
+                "--set", "run.device=cpu", "--set", "run.threads=1"]
+    for setting in settings:
+        command += ["--set", setting]
+    result = run(command)
+    print(result.stderr[-3000:])
+    return result
+
+
+def lines_with(text, needle):
+    return [line for line in text.splitlines() if needle in line]
+
+
+def case_every_rank(args):
+    data = converted(args, 1)
+    for ranks in (2, 3):
+        result = slatetrain(args, ranks, data, ["model.dimm=8"])
+        check(result.returncode != 0, f"np={ranks}: a mistyped key exited 0")
+        said = lines_with(result.stderr, "model.dimm")
+        check(len(said) == 1, f"np={ranks}: the error appears {len(said)} times, not once")
+        check(said[0].startswith("slatetrain: error: --set model.dimm=8: unknown key"),
+              f"np={ranks}: unexpected message: {said[0]}")
+        check("MPI_ABORT was invoked" not in result.stderr,
+              f"np={ranks}: MPI_Abort for an error every rank had")
+        quiet = slatetrain(args, ranks, data, ["model.dimm=8"], quiet=True)
+        check(quiet.returncode != 0, f"np={ranks} -q: exited 0")
+        check(quiet.stderr.strip().splitlines() == said,
+              f"np={ranks} -q: stderr is not exactly the message:\n{quiet.stderr}")
+        print(f"np={ranks}: one line, exit {result.returncode} (-q: {quiet.returncode})")
+
+
+def case_one_rank(args):
+    data = converted(args, 2)
+    shard = os.path.join(data, "shard-00001-of-00002.h5")
+    with open(shard, "rb") as f:
+        content = f.read()
+    with open(shard, "wb") as f:  # rank 1 reads this shard; rank 0 never opens it
+        f.write(content[: len(content) // 2])
+    for quiet in (False, True):
+        result = slatetrain(args, 2, data, [], quiet=quiet)
+        check(result.returncode != 0, "a truncated shard exited 0")
+        said = lines_with(result.stderr, shard)
+        check(len(said) == 1, f"the error appears {len(said)} times, not once")
+        check(said[0].startswith("slatetrain: rank 1 failed:"), f"not from rank 1: {said[0]}")
+        check("rank 0" not in result.stderr, "rank 0 printed something")
+        if quiet:
+            banners = [b for b in BANNERS if b in result.stderr]
+            check(not banners, f"-q still shows Open MPI's banner: {banners}")
+        print(f"{'-q' if quiet else 'plain'}: rank 1's message once, exit {result.returncode}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("case")
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--work", required=True)
+    args = parser.parse_args()
+    args.work = os.path.join(args.work, args.case)
+    os.makedirs(args.work, exist_ok=True)
+    cases = {"every-rank": case_every_rank, "one-rank": case_one_rank}
+    if args.case not in cases:
+        print(f"unknown case {args.case}", file=sys.stderr)
+        return 2
+    try:
+        cases[args.case](args)
+    except Failure as failure:
+        print(f"FAIL: {failure}")
+        return 1
+    print(f"{args.case}: passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
