@@ -53,8 +53,7 @@ std::string scan_ids(const ShardReader& reader, int64_t num_items, CheckReport& 
   return "";
 }
 
-void check_items_file(const std::string& directory, const Manifest& manifest,
-                      CheckReport& report) {
+void check_items_file(const std::string& directory, const Manifest& manifest, CheckReport& report) {
   const std::string path = manifest.items_path(directory);
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error)) {

@@ -30,8 +30,8 @@ std::set<VerifiedFile>& verified_files() {
 
 }  // namespace
 
-std::string shard_file_problem(const std::string& directory, const Manifest& manifest,
-                               size_t index, ShardContentCheck check) {
+std::string shard_file_problem(const std::string& directory, const Manifest& manifest, size_t index,
+                               ShardContentCheck check) {
   const ShardInfo& shard = manifest.shards.at(index);
   const std::string path = manifest.shard_path(directory, index);
   std::error_code error;
@@ -45,8 +45,8 @@ std::string shard_file_problem(const std::string& directory, const Manifest& man
   }
   if (check == ShardContentCheck::kSize) return "";
   if (shard.crc32.empty()) return path + ": the manifest records no CRC-32 for it";
-  const auto modified = static_cast<int64_t>(
-      fs::last_write_time(path, error).time_since_epoch().count());
+  const auto modified =
+      static_cast<int64_t>(fs::last_write_time(path, error).time_since_epoch().count());
   const VerifiedFile key{fs::absolute(path, error).lexically_normal().string(), bytes, modified,
                          shard.crc32};
   if (check == ShardContentCheck::kCrcOncePerProcess) {
@@ -114,8 +114,7 @@ std::string check_shard(const std::string& directory, const Manifest& manifest, 
   }
 }
 
-std::string missing_conversion_id_warning(const std::string& directory,
-                                          const Manifest& manifest) {
+std::string missing_conversion_id_warning(const std::string& directory, const Manifest& manifest) {
   if (!manifest.conversion_id.empty()) return "";
   return directory + "/" + kManifestFile +
          ": no conversion_id (converted before slatetrain recorded one): a shard swapped in from "

@@ -15,15 +15,15 @@ namespace slatetrain {
 class ShardReader;
 
 enum class ShardContentCheck {
-  kSize,             // present with the recorded size only (cheap)
-  kCrc,              // and the whole file's CRC-32 against the manifest's
+  kSize,               // present with the recorded size only (cheap)
+  kCrc,                // and the whole file's CRC-32 against the manifest's
   kCrcOncePerProcess,  // as kCrc, but a file already verified unchanged (same path, size,
                        // modification time, CRC) in this process is not read again
 };
 
 // directory/shards[index].file: present, the recorded size, and the content check.
-std::string shard_file_problem(const std::string& directory, const Manifest& manifest,
-                               size_t index, ShardContentCheck check);
+std::string shard_file_problem(const std::string& directory, const Manifest& manifest, size_t index,
+                               ShardContentCheck check);
 
 // The opened shard's attributes and array sizes against the manifest's entry `index`:
 // conversion id (when the manifest has one), shard index and count, first row, users, steps,

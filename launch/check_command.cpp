@@ -58,8 +58,7 @@ int check_command(int argc, char** argv) {
   if (!report.ok()) {
     for (const std::string& problem : report.problems)
       std::fprintf(stderr, "slateconvert check: %s\n", problem.c_str());
-    std::printf("check: FAILED (%zu problems) for %s\n", report.problems.size(),
-                directory.c_str());
+    std::printf("check: FAILED (%zu problems) for %s\n", report.problems.size(), directory.c_str());
     return 1;
   }
   std::printf(

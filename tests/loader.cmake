@@ -34,12 +34,7 @@ slatetrain_add_mpi_test(NAME loader_sessions_mpi_3 RANKS 3
   LABELS loader sessions)
 
 # Shard integrity: damaged, foreign or missing shards and ids out of range are refused with the
-# file named (tests/shard_corruption: flipping a bit at a dataset's element through HDF5's own
-# chunk address).
-add_library(slatetrain_shard_corruption STATIC ${CMAKE_CURRENT_LIST_DIR}/shard_corruption.cpp)
-target_link_libraries(slatetrain_shard_corruption PUBLIC slatetrain_shards)
-add_executable(shard_flip_bit ${CMAKE_CURRENT_LIST_DIR}/shard_flip_bit.cpp)
-target_link_libraries(shard_flip_bit PRIVATE slatetrain_shard_corruption)
+# file named (slatetrain_shard_corruption: tests/convert_check_cli.cmake).
 slatetrain_add_test(NAME shard_integrity_tests
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/shard_integrity_test.cpp
   LIBRARIES slatetrain_loader slatetrain_loader_test_data slatetrain_shard_corruption

@@ -11,8 +11,7 @@ namespace slatetrain::testing {
 
 int64_t dataset_element_offset(const std::string& path, const std::string& dataset,
                                int64_t element) {
-  Hdf5Handle file(CHECK_HDF5(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path),
-                  H5Fclose);
+  Hdf5Handle file(CHECK_HDF5(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path), H5Fclose);
   Hdf5Handle data(CHECK_HDF5(H5Dopen2(file, dataset.c_str(), H5P_DEFAULT), path << dataset),
                   H5Dclose);
   Hdf5Handle type(CHECK_HDF5(H5Dget_type(data), path), H5Tclose);
@@ -32,8 +31,8 @@ int64_t dataset_element_offset(const std::string& path, const std::string& datas
   hsize_t size = 0;
   CHECK_HDF5(H5Dget_chunk_info_by_coord(data, &chunk_start, &filter_mask, &address, &size),
              path << dataset << ": chunk at " << chunk_start);
-  REQUIRE(address != HADDR_UNDEF, path << dataset << ": chunk at " << chunk_start
-                                       << " not allocated");
+  REQUIRE(address != HADDR_UNDEF,
+          path << dataset << ": chunk at " << chunk_start << " not allocated");
   return static_cast<int64_t>(address) +
          (element - static_cast<int64_t>(chunk_start)) * element_bytes;
 }

@@ -104,8 +104,7 @@ int run(int argc, char** argv) {
       std::printf("shard_integrity_mpi_test: %d ranks: all checks passed\n",
                   communicator.world_size());
     else
-      std::fprintf(stderr, "shard_integrity_mpi_test: %d failed checks over all ranks\n",
-                   failures);
+      std::fprintf(stderr, "shard_integrity_mpi_test: %d failed checks over all ranks\n", failures);
   }
   return failures == 0 ? 0 : 1;
 }
