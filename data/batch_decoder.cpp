@@ -225,9 +225,8 @@ void BatchDecoder::append_user(const UserBlock& block, int64_t user, SequenceBat
       for (int64_t e = 0; e < window.begin; ++e) {
         const int32_t click = block.click[static_cast<size_t>(step_begin + e)];
         REQUIRE(num_items_ == 0 || (click >= 0 && click < num_items_),
-                "user row " << row << ", event " << e << " (before the window): click id "
-                            << click << " outside [0, " << num_items_
-                            << "), the manifest's num_items");
+                "user row " << row << ", event " << e << " (before the window): click id " << click
+                            << " outside [0, " << num_items_ << "), the manifest's num_items");
         batch.earlier_items.push_back(click);
       }
       // Later rows (padding so far) end where this one ends, so every range stays valid.

@@ -103,8 +103,7 @@ std::string read_optional_string_attribute(hid_t object, const char* name,
   REQUIRE(H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) == 0,
           where << ": attribute " << name << " is not a fixed-length string");
   const size_t size = H5Tget_size(type);
-  REQUIRE(size > 0 && size <= 4096, where << ": attribute " << name << " has " << size
-                                          << " bytes");
+  REQUIRE(size > 0 && size <= 4096, where << ": attribute " << name << " has " << size << " bytes");
   std::string value(size, '\0');
   CHECK_HDF5(H5Aread(attribute, type, value.data()), where << ": reading attribute " << name);
   value.resize(value.find('\0') == std::string::npos ? size : value.find('\0'));

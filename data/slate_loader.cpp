@@ -172,8 +172,7 @@ void SlateLoader::check_shards(Communicator* communicator) {
   for (const size_t count : counts) total += count;
   if (total == 0) return;
   std::string all(total, '\0');
-  communicator->allgatherv(problem.data(), problem.size(), all.data(), counts,
-                           ElementType::kUInt8);
+  communicator->allgatherv(problem.data(), problem.size(), all.data(), counts, ElementType::kUInt8);
   std::string message;
   size_t offset = 0;
   for (size_t r = 0; r < counts.size(); offset += counts[r], ++r) {

@@ -5,8 +5,8 @@
 #include <numeric>
 
 #include "core/random.hpp"
-#include "data/finn_format.hpp"
 #include "data/file_crc32.hpp"
+#include "data/finn_format.hpp"
 #include "data/manifest.hpp"
 #include "data/shard_writer.hpp"
 
