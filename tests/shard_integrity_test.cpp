@@ -37,7 +37,10 @@ class ShardIntegrityTest : public ::testing::Test {
     // Uncompressed, so a flipped bit lands in an element's raw bytes.
     testing::write_test_directory(dataset_, directory_, 2, /*gzip_level=*/0);
   }
-  void TearDown() override { fs::remove_all(fs::path(directory_).parent_path()); }
+  void TearDown() override {
+    fs::remove_all(directory_);
+    fs::remove_all(directory_ + "-other");
+  }
 
   LoaderOptions options(LoaderPhase phase = LoaderPhase::kTrain) const {
     LoaderOptions options;
