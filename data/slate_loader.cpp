@@ -167,9 +167,12 @@ void SlateLoader::check_shards(Communicator* communicator) {
   const auto length = static_cast<int64_t>(problem.size());
   std::vector<int64_t> lengths(static_cast<size_t>(world_size_));
   communicator->allgather(&length, 1, lengths.data(), ElementType::kInt64);
-  std::vector<size_t> counts(lengths.begin(), lengths.end());
+  std::vector<size_t> counts(lengths.size());
   size_t total = 0;
-  for (const size_t count : counts) total += count;
+  for (size_t r = 0; r < lengths.size(); ++r) {
+    counts[r] = static_cast<size_t>(lengths[r]);
+    total += counts[r];
+  }
   if (total == 0) return;
   std::string all(total, '\0');
   communicator->allgatherv(problem.data(), problem.size(), all.data(), counts, ElementType::kUInt8);
