@@ -8,7 +8,7 @@ target_link_libraries(shard_flip_bit PRIVATE slatetrain_shard_corruption)
 # slateconvert check and inspect on damaged conversions (tests/convert_check_cli_test.sh).
 if(TARGET slateconvert)
   foreach(case IN ITEMS good missing_shard flipped_bit swapped_shard missing_manifest id_range
-                        inspect_damaged)
+                        inspect_damaged sessions)
     add_test(NAME ConvertCheckCli.${case}
              COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/convert_check_cli_test.sh ${case}
                      $<TARGET_FILE:slateconvert> $<TARGET_FILE:shard_flip_bit>

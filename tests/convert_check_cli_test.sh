@@ -3,11 +3,12 @@
 # command line: check exits 0 on a good conversion and 1 on each failure (missing shard, a
 # flipped bit in a dataset, a shard swapped in from another conversion of the same shape, even
 # with the manifest edited to match it, a missing manifest, an id past num_items), naming the
-# file; inspect exits non-zero on a missing or corrupt shard.
+# file, for FINN and session conversions; a directory without a conversion id passes with a
+# warning; inspect exits non-zero on a missing or corrupt shard.
 #
 # usage: convert_check_cli_test.sh CASE SLATECONVERT SHARD_FLIP_BIT WORKDIR
 #   CASE: good | missing_shard | flipped_bit | swapped_shard | missing_manifest | id_range |
-#         inspect_damaged
+#         inspect_damaged | sessions
 set -uo pipefail
 
 if [[ $# -ne 4 ]]; then
@@ -98,6 +99,13 @@ case $case_name in
     expect_status 0 "check on a good conversion"
     expect_text stdout "check: OK" "check on a good conversion"
     expect_text stdout "shard-00001-of-00002.h5  ok" "check on a good conversion"
+    [[ $err != *"no conversion_id"* ]] && pass "a new conversion has a conversion id" ||
+      fail "a new conversion warns of no conversion id: $err"
+    # A directory converted before conversion ids: still good, with the warning.
+    manifest_edit converted "del manifest['conversion_id']"
+    run check converted --quiet
+    expect_status 0 "check on a conversion without a conversion id"
+    expect_text stderr "no conversion_id" "check on a conversion without a conversion id"
     run check --help
     expect_status 0 "check --help"
     run check
@@ -157,6 +165,25 @@ for key in ('bytes', 'crc32', 'steps', 'slate_items'):
     run inspect converted
     expect_status 1 "inspect on a missing shard"
     expect_text stderr "shard-00001-of-00002.h5: missing" "inspect on a missing shard"
+    ;;
+  sessions)
+    # A session conversion carries the same fields: a CSV log of 60 users, 2 shards.
+    {
+      echo "user,item,time"
+      for u in $(seq 1 60); do
+        for e in 1 2 3 4 5; do echo "u$u,i$(((u * 7 + e * 3) % 40)),$((u * 100 + e))"; done
+      done
+    } >events.csv
+    run sessions --format csv --input events.csv --user-column user --item-column item \
+      --time-column time --output converted --shards 2 --quiet
+    expect_status 0 "sessions --format csv"
+    run check converted
+    expect_status 0 "check on a session conversion"
+    expect_text stdout "check: OK" "check on a session conversion"
+    [[ $err != *"no conversion_id"* ]] && pass "the session conversion has a conversion id" ||
+      fail "the session conversion warns of no conversion id: $err"
+    "$flip_bit" "$shard1" /steps/click 30 >/dev/null || fail "could not flip a bit"
+    expect_check_fails "flipped bit in a session shard" "shard-00001-of-00002.h5" "CRC-32"
     ;;
   *)
     echo "unknown case $case_name" >&2
