@@ -46,3 +46,13 @@ slatetrain_add_mpi_test(NAME shard_integrity_mpi_3 RANKS 3
   COMMAND $<TARGET_FILE:shard_integrity_mpi_test>
           ${CMAKE_CURRENT_BINARY_DIR}/shard_integrity_mpi_data
   LABELS loader integrity)
+# ... and through mpirun slatetrain: a flipped bit stops training before it starts.
+if(TARGET slatetrain AND TARGET slateconvert)
+  add_test(NAME shard_integrity_training
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/shard_integrity_training_test.sh
+                   $<TARGET_FILE_DIR:slatetrain> $<TARGET_FILE:shard_flip_bit>
+                   ${CMAKE_SOURCE_DIR}/configs/gru-small.yaml
+                   ${CMAKE_CURRENT_BINARY_DIR}/shard_integrity_training)
+  set_tests_properties(shard_integrity_training PROPERTIES
+    LABELS "mpi;training;integrity" TIMEOUT 300 ENVIRONMENT "${SLATETRAIN_MPI_ENVIRONMENT}")
+endif()
