@@ -6,10 +6,10 @@
 //                         [--rank R --world-size W] [--prefetch N] [--seed S] [--no-shuffle]
 //                         [--no-verify]
 // --no-verify skips the CRC-32 check of the shards before the first batch (open_seconds, the
-// constructor's time, holds it otherwise). Simulating rank R of W reads exactly that rank's share (the loader needs no communication
-// besides agreeing on the batch count). It first checks one epoch (each user once, the batch
-// counts, and over the whole directory the manifest's interaction count), then times the
-// following epochs and prints one line of key=value pairs.
+// constructor's time, holds it otherwise). Simulating rank R of W reads exactly that rank's share
+// (the loader needs no communication besides agreeing on the batch count). It first checks one
+// epoch (each user once, the batch counts, and over the whole directory the manifest's interaction
+// count), then times the following epochs and prints one line of key=value pairs.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
