@@ -20,17 +20,19 @@ const char* loader_phase_name(LoaderPhase phase) {
 }
 
 BatchDecoder::BatchDecoder(LoaderPhase phase, int max_steps, int slate_slots, int t_testsplit,
-                           Protocol protocol)
+                           Protocol protocol, int64_t num_items)
     : phase_(phase),
       protocol_(protocol),
       max_steps_(max_steps),
       slate_slots_(slate_slots),
-      t_testsplit_(t_testsplit) {
+      t_testsplit_(t_testsplit),
+      num_items_(num_items) {
   // click_idx and slate_length are stored as uint8.
   REQUIRE(max_steps > 0, "the window (max_steps) must be positive, not " << max_steps);
   REQUIRE(slate_slots >= 0 && slate_slots <= 256,
           "slate_slots must be in 0..256, not " << slate_slots);
   REQUIRE(t_testsplit >= 0, "t_testsplit must be non-negative, not " << t_testsplit);
+  REQUIRE(num_items >= 0, "num_items must be non-negative, not " << num_items);
 }
 
 namespace {
@@ -154,6 +156,12 @@ void BatchDecoder::append_user(const UserBlock& block, int64_t user, SequenceBat
     const auto step = static_cast<size_t>(i);
     const auto index = static_cast<size_t>(batch.step_index(b, t));
     const int32_t click = block.click[step];
+    // An id past the item table would index another rank's rows or memory past them: refuse it
+    // here, where the user row and the step are known (the loader adds the file).
+    REQUIRE(num_items_ == 0 || (click >= 0 && click < num_items_),
+            "user row " << row << ", step t=" << t << " (stored step " << i - step_begin
+                        << "): click id " << click << " outside [0, " << num_items_
+                        << "), the manifest's num_items");
     batch.item[index] = click;
     batch.interaction_type[index] = block.interaction_type[step];
     if (slate_slots_ > 0) {
@@ -167,6 +175,13 @@ void BatchDecoder::append_user(const UserBlock& block, int64_t user, SequenceBat
       REQUIRE(slate_end - slate_begin <= slate_slots_,
               "user row " << row << ", step t=" << t << ": slate of " << (slate_end - slate_begin)
                           << " items, more than " << slate_slots_ << " slots");
+      for (int64_t j = slate_begin; j < slate_end; ++j) {
+        const int32_t id = block.slate_item[static_cast<size_t>(j)];
+        REQUIRE(num_items_ == 0 || (id >= 0 && id < num_items_),
+                "user row " << row << ", step t=" << t << " (stored step " << i - step_begin
+                            << "), slate position " << j - slate_begin << ": item id " << id
+                            << " outside [0, " << num_items_ << "), the manifest's num_items");
+      }
       batch.click_idx[index] = block.click_idx[step];
       batch.slate_length[index] = block.slate_length[step];
       std::copy(block.slate_item.begin() + slate_begin, block.slate_item.begin() + slate_end,
@@ -207,8 +222,13 @@ void BatchDecoder::append_user(const UserBlock& block, int64_t user, SequenceBat
       if (place(step_begin + e, t) && (window.masked < 0 || e == window.masked)) mask(t);
     }
     if (!batch.earlier_offsets.empty()) {
-      for (int64_t e = 0; e < window.begin; ++e)
-        batch.earlier_items.push_back(block.click[static_cast<size_t>(step_begin + e)]);
+      for (int64_t e = 0; e < window.begin; ++e) {
+        const int32_t click = block.click[static_cast<size_t>(step_begin + e)];
+        REQUIRE(num_items_ == 0 || (click >= 0 && click < num_items_),
+                "user row " << row << ", event " << e << " (before the window): click id " << click
+                            << " outside [0, " << num_items_ << "), the manifest's num_items");
+        batch.earlier_items.push_back(click);
+      }
       // Later rows (padding so far) end where this one ends, so every range stays valid.
       std::fill(batch.earlier_offsets.begin() + b + 1, batch.earlier_offsets.end(),
                 static_cast<int64_t>(batch.earlier_items.size()));

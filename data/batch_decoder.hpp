@@ -16,9 +16,10 @@ class BatchDecoder {
  public:
   // max_steps: the window T of the batch (for the users protocol at least the dataset's
   // longest row); slate_slots (S, 0 without slates) from the manifest; t_testsplit from its
-  // split (users protocol only).
+  // split (users protocol only); num_items from the manifest: every click and slate id must
+  // lie in [0, num_items) (0: ids are not checked).
   BatchDecoder(LoaderPhase phase, int max_steps, int slate_slots, int t_testsplit,
-               Protocol protocol = Protocol::kUsers);
+               Protocol protocol = Protocol::kUsers, int64_t num_items = 0);
 
   // Sizes `batch` for batch_users rows and clears it: every array 0, user_row -1, counts 0,
   // earlier_offsets [B+1] zeros in the leave-one-out evaluation phases (else empty).
@@ -28,7 +29,8 @@ class BatchDecoder {
   // Writes user `user` (an index into block.row) into row batch.valid_users of `batch` and
   // increments valid_users, masked_steps and real_steps. Throws Error naming the user's row
   // and step when the block is inconsistent (t out of range or not increasing, a slate wider
-  // than slate_slots, offsets out of bounds, a split value above 2), when a users-protocol row
+  // than slate_slots, offsets out of bounds, a split value above 2, an item id outside
+  // [0, num_items) in a click or a slate of the window), when a users-protocol row
   // does not fit the window, or when a leave-one-out evaluation phase is given a user with
   // fewer than kLeaveOneOutMinEvents events.
   void append_user(const UserBlock& block, int64_t user, SequenceBatch& batch) const;
@@ -48,6 +50,7 @@ class BatchDecoder {
   Protocol protocol() const { return protocol_; }
   int max_steps() const { return max_steps_; }
   int slate_slots() const { return slate_slots_; }
+  int64_t num_items() const { return num_items_; }
 
  private:
   LoaderPhase phase_;
@@ -55,6 +58,7 @@ class BatchDecoder {
   int max_steps_;
   int slate_slots_;
   int t_testsplit_;
+  int64_t num_items_;
 };
 
 }  // namespace slatetrain

@@ -1,7 +1,6 @@
 #include "data/checksum.hpp"
 
 #include <openssl/evp.h>
-#include <zlib.h>
 
 #include <cstdio>
 #include <memory>
@@ -56,17 +55,6 @@ std::string sha256_file(const std::string& path) {
   REQUIRE(EVP_DigestFinal_ex(context.get(), digest, &digest_bytes) == 1,
           path << ": SHA-256 final failed");
   return to_hex(digest, digest_bytes);
-}
-
-std::string crc32_file(const std::string& path) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  for_each_chunk(path, [&](const unsigned char* data, size_t bytes) {
-    // zlib takes uInt lengths; our chunks are far below 4 GB.
-    crc = crc32(crc, data, static_cast<uInt>(bytes));
-  });
-  char hex[16];
-  std::snprintf(hex, sizeof hex, "%08lx", static_cast<unsigned long>(crc));
-  return hex;
 }
 
 }  // namespace slatetrain

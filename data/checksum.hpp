@@ -4,11 +4,11 @@
 
 #include <string>
 
+#include "data/file_crc32.hpp"  // crc32_file
+
 namespace slatetrain {
 
 // Lower-case hex SHA-256 of the whole file. Errors name the file.
 std::string sha256_file(const std::string& path);
-// zlib CRC-32 of the whole file as 8 lower-case hex digits.
-std::string crc32_file(const std::string& path);
 
 }  // namespace slatetrain

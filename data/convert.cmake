@@ -1,8 +1,9 @@
-# slatetrain_convert: `slateconvert finn`, `sessions`, `verify` and `inspect` (the FINN.no files
-# and session logs to sharded HDF5 and back), the input checks, checksums and the atomic output
-# directory.
+# slatetrain_convert: `slateconvert finn`, `sessions`, `verify`, `check` and `inspect` (the
+# FINN.no files and session logs to sharded HDF5 and back), the input checks, checksums and the
+# atomic output directory.
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 add_library(slatetrain_convert STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/check_directory.cpp
   ${CMAKE_CURRENT_LIST_DIR}/checksum.cpp
   ${CMAKE_CURRENT_LIST_DIR}/converter.cpp
   ${CMAKE_CURRENT_LIST_DIR}/converter_source.cpp

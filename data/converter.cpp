@@ -209,6 +209,7 @@ Manifest convert_finn(const ConvertOptions& options) {
   ShardWriterOptions writer_options;
   writer_options.gzip_level = options.gzip_level;
   writer_options.max_steps = source.max_steps();
+  writer_options.conversion_id = new_conversion_id();
   ShardSink sink(directory, options.shards, num_users, writer_options);
   JobQueue queue(2);
   std::exception_ptr writer_failure;
@@ -289,6 +290,7 @@ Manifest convert_finn(const ConvertOptions& options) {
                          crc32_file(items_path)};
   manifest.shards = sink.shards();
   manifest.created_by = "slateconvert 0.1.0";
+  manifest.conversion_id = writer_options.conversion_id;
 
   int64_t shard_steps = 0, shard_items = 0;
   for (const ShardInfo& info : manifest.shards) {

@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "data/file_crc32.hpp"
 #include "data/manifest.hpp"
+#include "data/shard_integrity.hpp"
 
 namespace slatetrain {
 
@@ -20,11 +22,14 @@ double percent(int64_t part, int64_t whole) {
   return whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
 }
 
-// The shard table and items file lines, the same for both kinds.
-void print_files(const std::string& directory, const Manifest& m, std::ostream& out);
+// The shard table and items file lines, the same for both kinds, each file checked; returns
+// the problems.
+std::vector<std::string> print_files(const std::string& directory, const Manifest& m,
+                                     std::ostream& out);
 
 // A session conversion: what was read, what the filters removed, the protocol's users.
-void inspect_sessions(const std::string& directory, const Manifest& m, std::ostream& out) {
+std::vector<std::string> inspect_sessions(const std::string& directory, const Manifest& m,
+                                          std::ostream& out) {
   out << directory << ": " << m.dataset << " sessions (" << m.format << ", schema "
       << m.schema_version << ", " << m.created_by << ")\n";
   out << "  users         " << m.num_users << "\n";
@@ -87,12 +92,12 @@ void inspect_sessions(const std::string& directory, const Manifest& m, std::ostr
         << m.split.train_users << "  valid " << m.split.valid_users << "  test "
         << m.split.test_users << "\n";
   }
-  print_files(directory, m, out);
+  return print_files(directory, m, out);
 }
 
 }  // namespace
 
-void inspect_directory(const std::string& directory, std::ostream& out) {
+std::vector<std::string> inspect_directory(const std::string& directory, std::ostream& out) {
   const Manifest m = Manifest::load(directory);
   if (m.dataset != "finn") return inspect_sessions(directory, m, out);
   out << directory << ": " << m.dataset << " (" << m.format << ", schema " << m.schema_version
@@ -145,30 +150,45 @@ void inspect_directory(const std::string& directory, std::ostream& out) {
     out << "\n";
   }
 
-  print_files(directory, m, out);
+  return print_files(directory, m, out);
 }
 
 namespace {
 
-void print_files(const std::string& directory, const Manifest& m, std::ostream& out) {
+std::vector<std::string> print_files(const std::string& directory, const Manifest& m,
+                                     std::ostream& out) {
+  std::vector<std::string> problems;
+  if (!m.conversion_id.empty()) out << "conversion " << m.conversion_id << "\n";
   out << "shards (" << m.shards.size() << ")\n";
   out << "  file                          first_row      users      steps  slate_items"
          "        bytes  crc32\n";
-  for (const ShardInfo& shard : m.shards) {
-    std::error_code error;
-    const std::string path = directory + "/" + shard.file;
-    const bool present = std::filesystem::is_regular_file(path, error) &&
-                         static_cast<int64_t>(std::filesystem::file_size(path)) == shard.bytes;
+  for (size_t i = 0; i < m.shards.size(); ++i) {
+    const ShardInfo& shard = m.shards[i];
+    const std::string problem = check_shard(directory, m, i, ShardContentCheck::kCrc);
+    if (!problem.empty()) problems.push_back(problem);
     char line[256];
-    std::snprintf(line, sizeof line, "  %-28s %10lld %10lld %10lld %12lld %12lld  %s%s\n",
+    std::snprintf(line, sizeof line, "  %-28s %10lld %10lld %10lld %12lld %12lld  %s  %s\n",
                   shard.file.c_str(), static_cast<long long>(shard.first_row),
                   static_cast<long long>(shard.users), static_cast<long long>(shard.steps),
                   static_cast<long long>(shard.slate_items), static_cast<long long>(shard.bytes),
-                  shard.crc32.c_str(), present ? "" : "  MISSING OR WRONG SIZE");
+                  shard.crc32.c_str(), problem.empty() ? "ok" : "FAILED");
     out << line;
   }
+  const std::string items = m.items_path(directory);
+  std::string items_problem;
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(items, error)) {
+    items_problem = items + ": missing";
+  } else if (static_cast<int64_t>(std::filesystem::file_size(items)) != m.items_file.bytes) {
+    items_problem = items + ": " + std::to_string(std::filesystem::file_size(items)) +
+                    " bytes, the manifest says " + std::to_string(m.items_file.bytes);
+  } else if (crc32_file(items) != m.items_file.crc32) {
+    items_problem = items + ": CRC-32 differs from the manifest's " + m.items_file.crc32;
+  }
+  if (!items_problem.empty()) problems.push_back(items_problem);
   out << "  " << m.items_file.file << " " << m.items_file.bytes << " B, crc32 "
-      << m.items_file.crc32 << "\n";
+      << m.items_file.crc32 << (items_problem.empty() ? "  ok" : "  FAILED") << "\n";
+  return problems;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <random>
 
 #include "core/error.hpp"
 #include "data/finn_format.hpp"
@@ -43,6 +44,17 @@ std::string shard_file_name(int shard_index, int shard_count) {
   char name[64];
   std::snprintf(name, sizeof name, "shard-%05d-of-%05d.h5", shard_index, shard_count);
   return name;
+}
+
+std::string new_conversion_id() {
+  std::random_device device;
+  std::string id;
+  for (int i = 0; i < 4; ++i) {
+    char part[16];
+    std::snprintf(part, sizeof part, "%08x", static_cast<unsigned>(device()));
+    id += part;
+  }
+  return id;
 }
 
 bool Manifest::has_step_dataset(const std::string& name) const {
@@ -131,6 +143,7 @@ json Manifest::to_json() const {
   }
   out["shards"] = shard_list;
   out["created_by"] = created_by;
+  if (!conversion_id.empty()) out["conversion_id"] = conversion_id;
   return out;
 }
 
@@ -280,6 +293,11 @@ Manifest Manifest::from_json(const json& in, const std::string& where) {
   REQUIRE(next_row == manifest.num_users, where << ": the shards hold " << next_row
                                                 << " users, num_users is " << manifest.num_users);
   manifest.created_by = in.value("created_by", "");
+  // Optional (added without a schema bump, so older slatetrains still read new manifests).
+  if (in.contains("conversion_id")) {
+    manifest.conversion_id = required<std::string>(in, "conversion_id", where);
+    REQUIRE(!manifest.conversion_id.empty(), where << ": 'conversion_id' is empty");
+  }
   return manifest;
 }
 

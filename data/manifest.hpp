@@ -115,6 +115,10 @@ struct Manifest {
   OutputFileInfo items_file;
   std::vector<ShardInfo> shards;
   std::string created_by;
+  // A random id drawn once per conversion and also written into every shard file (attribute
+  // conversion_id), so a shard of another conversion is refused when it is opened. Empty for
+  // directories converted before it existed: their shards' identity cannot be checked.
+  std::string conversion_id;
 
   // Reads directory/manifest.json; checks schema_version and that the fields are there and
   // typed right. Errors name the file and the key.
@@ -135,5 +139,8 @@ struct Manifest {
 
 // "shard-00002-of-00004.h5"
 std::string shard_file_name(int shard_index, int shard_count);
+
+// A fresh conversion id: 128 random bits as 32 lower-case hex digits.
+std::string new_conversion_id();
 
 }  // namespace slatetrain

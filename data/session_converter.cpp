@@ -290,6 +290,7 @@ Manifest convert_sessions(const SessionConvertOptions& options) {
   manifest.format = "slatetrain-ragged-sessions";
   manifest.dataset = session_format_name(options.source.format);
   manifest.protocol = options.protocol;
+  manifest.conversion_id = new_conversion_id();
   {
     Progress progress("sessions write", num_users, "users");
     progress.set_enabled(options.show_progress);
@@ -298,6 +299,7 @@ Manifest convert_sessions(const SessionConvertOptions& options) {
     writer_options.gzip_level = options.gzip_level;
     writer_options.timestamps = source.has_time();
     writer_options.weights = source.has_weight();
+    writer_options.conversion_id = manifest.conversion_id;
     EventReader reader(grouped_path);
     EventRecord event;
     UserBlock block;

@@ -80,6 +80,36 @@ int64_t read_int64_attribute(hid_t object, const char* name, const std::string& 
   return value;
 }
 
+void write_string_attribute(hid_t object, const char* name, const std::string& value,
+                            const std::string& where) {
+  Hdf5Handle type(CHECK_HDF5(H5Tcopy(H5T_C_S1), where), H5Tclose);
+  CHECK_HDF5(H5Tset_size(type, value.empty() ? 1 : value.size()), where);
+  CHECK_HDF5(H5Tset_strpad(type, H5T_STR_NULLPAD), where);
+  Hdf5Handle space(CHECK_HDF5(H5Screate(H5S_SCALAR), where), H5Sclose);
+  Hdf5Handle attribute(CHECK_HDF5(H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT),
+                                  where << ": creating attribute " << name),
+                       H5Aclose);
+  CHECK_HDF5(H5Awrite(attribute, type, value.data()), where << ": writing attribute " << name);
+}
+
+std::string read_optional_string_attribute(hid_t object, const char* name,
+                                           const std::string& where) {
+  silence_hdf5_errors();
+  if (H5Aexists(object, name) <= 0) return "";
+  Hdf5Handle attribute(
+      CHECK_HDF5(H5Aopen(object, name, H5P_DEFAULT), where << ": opening attribute " << name),
+      H5Aclose);
+  Hdf5Handle type(CHECK_HDF5(H5Aget_type(attribute), where), H5Tclose);
+  REQUIRE(H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) == 0,
+          where << ": attribute " << name << " is not a fixed-length string");
+  const size_t size = H5Tget_size(type);
+  REQUIRE(size > 0 && size <= 4096, where << ": attribute " << name << " has " << size << " bytes");
+  std::string value(size, '\0');
+  CHECK_HDF5(H5Aread(attribute, type, value.data()), where << ": reading attribute " << name);
+  value.resize(value.find('\0') == std::string::npos ? size : value.find('\0'));
+  return value;
+}
+
 void write_dataset(hid_t file, const std::string& name, hid_t file_type, hid_t memory_type,
                    const void* data, int64_t count, const std::string& where) {
   const hsize_t length = static_cast<hsize_t>(count);

@@ -48,6 +48,12 @@ void read_range(hid_t dataset, int64_t offset, int64_t count, T* out, const std:
 
 void write_int64_attribute(hid_t object, const char* name, int64_t value, const std::string& where);
 int64_t read_int64_attribute(hid_t object, const char* name, const std::string& where);
+// A scalar fixed-length ASCII string attribute.
+void write_string_attribute(hid_t object, const char* name, const std::string& value,
+                            const std::string& where);
+// The string attribute `name`, or "" when the object has none.
+std::string read_optional_string_attribute(hid_t object, const char* name,
+                                           const std::string& where);
 
 // A whole 1-d dataset written at once (contiguous), object times off.
 void write_dataset(hid_t file, const std::string& name, hid_t file_type, hid_t memory_type,

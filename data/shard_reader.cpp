@@ -39,6 +39,7 @@ ShardReader::ShardReader(const std::string& path) : path_(path) {
   shard_index_ = static_cast<int>(hdf5::read_int64_attribute(file_, "shard_index", path));
   shard_count_ = static_cast<int>(hdf5::read_int64_attribute(file_, "shard_count", path));
   first_row_ = hdf5::read_int64_attribute(file_, "first_row", path);
+  conversion_id_ = hdf5::read_optional_string_attribute(file_, "conversion_id", path);
 
   row_ = open_typed<int64_t>(file_, "/users/row", path);
   user_id_ = open_typed<int64_t>(file_, "/users/user_id", path);

@@ -27,6 +27,8 @@ class ShardReader {
   int shard_index() const { return shard_index_; }
   int shard_count() const { return shard_count_; }
   int schema_version() const { return schema_version_; }
+  // The conversion that wrote the file ("" for files written before conversion ids).
+  const std::string& conversion_id() const { return conversion_id_; }
   bool has_slates() const { return schema_version_ == 1; }  // and step positions t
   bool has_timestamps() const { return timestamp_.get() >= 0; }
   bool has_weights() const { return weight_.get() >= 0; }
@@ -52,6 +54,7 @@ class ShardReader {
   Hdf5Handle original_id_offsets_, original_id_bytes_, timestamp_, weight_;
   int64_t num_users_ = 0, num_steps_ = 0, num_slate_items_ = 0, first_row_ = 0;
   int shard_index_ = 0, shard_count_ = 0, schema_version_ = 0;
+  std::string conversion_id_;
 };
 
 }  // namespace slatetrain

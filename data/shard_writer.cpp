@@ -108,6 +108,8 @@ ShardWriter::ShardWriter(const std::string& path, int shard_index, int shard_cou
   hdf5::write_int64_attribute(s.file, "shard_index", shard_index, path);
   hdf5::write_int64_attribute(s.file, "shard_count", shard_count, path);
   hdf5::write_int64_attribute(s.file, "first_row", first_row, path);
+  if (!options.conversion_id.empty())
+    hdf5::write_string_attribute(s.file, "conversion_id", options.conversion_id, path);
   hdf5::create_group(s.file, "users", path);
   hdf5::create_group(s.file, "steps", path);
   if (!sessions) hdf5::create_group(s.file, "slates", path);

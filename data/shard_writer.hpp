@@ -1,6 +1,6 @@
 // ShardWriter: writes one shard file of docs/FORMAT.md by appending blocks of users. Datasets
 // are chunked and growable, optionally gzip-compressed (with the byte shuffle filter); object
-// modification times are off, so the same input gives byte-identical files.
+// modification times are off, so the same input and conversion id give byte-identical files.
 // Not thread-safe (Debian's HDF5 is the serial build): one thread writes HDF5 at a time.
 #pragma once
 
@@ -25,6 +25,8 @@ struct ShardWriterOptions {
   ShardLayout layout = ShardLayout::kSlates;
   bool timestamps = false;  // kSessions: write /steps/timestamp
   bool weights = false;     // kSessions: write /steps/weight
+  // Written as the file's conversion_id attribute (the manifest's; empty: none written).
+  std::string conversion_id;
 };
 
 class ShardWriter {

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <set>
 #include <utility>
 
 #include "core/error.hpp"
 #include "data/hdf5_library_mutex.hpp"
+#include "data/shard_integrity.hpp"
 #include "data/shard_reader.hpp"
 #include "data/split.hpp"
 
@@ -54,8 +57,10 @@ SlateLoader::SlateLoader(const LoaderOptions& options, Communicator* communicato
                             << "steps sit at their source index, max_steps " << manifest_.max_steps
                             << "); use window_steps 0 or at least " << manifest_.max_steps);
   decoder_ = std::make_unique<BatchDecoder>(options.phase, window_steps_, manifest_.slate_slots,
-                                            manifest_.split.t_testsplit, manifest_.protocol);
+                                            manifest_.split.t_testsplit, manifest_.protocol,
+                                            manifest_.num_items);
   readers_.resize(manifest_.shards.size());
+  check_shards(communicator);
 
   std::vector<int64_t> shard_first_rows{0};
   for (size_t i = 0; i < manifest_.shards.size(); ++i) {
@@ -126,16 +131,73 @@ SlateLoader::~SlateLoader() {
   readers_.clear();
 }
 
+void SlateLoader::check_shards(Communicator* communicator) {
+  if (rank_ == 0) {
+    // Once per process and directory: evaluation builds a loader per phase and validation.
+    static std::mutex warned_mutex;
+    static std::set<std::string> warned;
+    const std::string warning = missing_conversion_id_warning(options_.directory, manifest_);
+    std::lock_guard<std::mutex> lock(warned_mutex);
+    if (!warning.empty() && warned.insert(options_.directory).second)
+      std::fprintf(stderr, "warning: %s\n", warning.c_str());
+  }
+  // Each rank checks its share; without a communicator nobody else will, so all of them.
+  const bool shared = communicator != nullptr;
+  const size_t first = shared ? static_cast<size_t>(rank_) : 0;
+  const size_t step = shared ? static_cast<size_t>(world_size_) : 1;
+  const ShardContentCheck content =
+      options_.verify_shards ? ShardContentCheck::kCrcOncePerProcess : ShardContentCheck::kSize;
+  std::string problem;
+  for (size_t i = first; i < manifest_.shards.size() && problem.empty(); i += step) {
+    problem = shard_file_problem(options_.directory, manifest_, i, content);
+    if (!problem.empty()) break;
+    // Opening checks the identity; another loader's thread may be using HDF5.
+    std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+    try {
+      reader(static_cast<int>(i));
+    } catch (const std::exception& failure) {
+      problem = failure.what();
+    }
+  }
+  if (!shared) {
+    REQUIRE(problem.empty(), "shard check: " << problem);
+    return;
+  }
+  // Every rank fails together, with every rank's problem, so no rank waits in a collective.
+  const auto length = static_cast<int64_t>(problem.size());
+  std::vector<int64_t> lengths(static_cast<size_t>(world_size_));
+  communicator->allgather(&length, 1, lengths.data(), ElementType::kInt64);
+  std::vector<size_t> counts(lengths.size());
+  size_t total = 0;
+  for (size_t r = 0; r < lengths.size(); ++r) {
+    counts[r] = static_cast<size_t>(lengths[r]);
+    total += counts[r];
+  }
+  if (total == 0) return;
+  std::string all(total, '\0');
+  communicator->allgatherv(problem.data(), problem.size(), all.data(), counts, ElementType::kUInt8);
+  std::string message;
+  size_t offset = 0;
+  for (size_t r = 0; r < counts.size(); offset += counts[r], ++r) {
+    if (counts[r] == 0) continue;
+    message += (message.empty() ? "" : "; ") + std::string("rank ") + std::to_string(r) + ": " +
+               all.substr(offset, counts[r]);
+  }
+  RAISE("shard check failed (" << options_.directory << "): " << message);
+}
+
 ShardReader& SlateLoader::reader(int shard) {
   auto& slot = readers_[static_cast<size_t>(shard)];
   if (!slot) {
-    const std::string path = manifest_.shard_path(options_.directory, static_cast<size_t>(shard));
-    slot = std::make_unique<ShardReader>(path);
-    const ShardInfo& info = manifest_.shards[static_cast<size_t>(shard)];
-    REQUIRE(slot->first_row() == info.first_row && slot->num_users() == info.users,
-            path << ": holds rows [" << slot->first_row() << ", "
-                 << slot->first_row() + slot->num_users() << "), the manifest says ["
-                 << info.first_row << ", " << info.first_row + info.users << ")");
+    const auto index = static_cast<size_t>(shard);
+    // Missing or resized files get a plain message rather than HDF5's.
+    const std::string file_problem =
+        shard_file_problem(options_.directory, manifest_, index, ShardContentCheck::kSize);
+    REQUIRE(file_problem.empty(), file_problem);
+    auto opened = std::make_unique<ShardReader>(manifest_.shard_path(options_.directory, index));
+    const std::string identity_problem = shard_identity_problem(*opened, manifest_, index);
+    REQUIRE(identity_problem.empty(), identity_problem);
+    slot = std::move(opened);
   }
   return *slot;
 }

@@ -50,13 +50,20 @@ struct LoaderOptions {
   // protocol needs T >= max_steps (steps sit at their source index); leave-one-out takes the
   // last T events of each phase's window.
   int window_steps = 0;
+  // Before the first batch, every shard file's CRC-32 is checked against the manifest, the
+  // shards split over the ranks (all of them without a communicator), once per process per
+  // unchanged file; a failure on any rank fails the constructor on every rank with the file
+  // named. false: only each file's size and identity (docs/FORMAT.md, "Integrity").
+  bool verify_shards = true;
 };
 
 class SlateLoader {
  public:
-  // Loads the manifest and plans the phase's users; for kValid / kTest it reads each shard's
-  // split column once to find them. With a communicator this is collective (all ranks agree
-  // on the batch count); nullptr means a single process (or rank/world_size from options).
+  // Loads the manifest, checks the shards (LoaderOptions::verify_shards) and plans the phase's
+  // users; for kValid / kTest it reads each shard's split column once to find them. With a
+  // communicator this is collective (all ranks agree on the shard check and the batch count);
+  // nullptr means a single process (or rank/world_size from options). A shard is refused when
+  // it is opened if its identity differs from the manifest's (data/shard_integrity.hpp).
   SlateLoader(const LoaderOptions& options, Communicator* communicator);
   ~SlateLoader();  // stops and joins the thread
   SlateLoader(const SlateLoader&) = delete;
@@ -66,7 +73,8 @@ class SlateLoader {
   // (resume with the same world size). Stops a running epoch cleanly first. Not collective.
   void start_epoch(int64_t epoch, int64_t skip_batches = 0);
   // The next batch of the epoch (its buffers are swapped with `batch`'s, so reuse one batch
-  // object); false when the epoch is over. Re-throws an error of the thread, naming the file.
+  // object); false when the epoch is over. Re-throws an error of the thread, naming the file
+  // (an item id outside [0, num_items) names the file, the user row and the step).
   bool next(SequenceBatch& batch);
 
   int64_t batches_per_epoch() const { return batches_per_epoch_; }
@@ -96,6 +104,8 @@ class SlateLoader {
     int64_t batches = 0;     // batches to produce, padding included
   };
 
+  // The collective check of the shards (LoaderOptions::verify_shards).
+  void check_shards(Communicator* communicator);
   void stop_thread();
   void run_thread(EpochWork work);
   void produce(const EpochWork& work);

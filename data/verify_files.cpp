@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "data/checksum.hpp"
+#include "data/shard_integrity.hpp"
 
 namespace slatetrain {
 
@@ -31,8 +32,11 @@ void check_output_files(const Manifest& manifest, const std::string& directory,
                         std::vector<std::string>& problems) {
   check_file(directory, manifest.items_file.file, manifest.items_file.bytes,
              manifest.items_file.crc32, problems);
-  for (const ShardInfo& shard : manifest.shards)
-    check_file(directory, shard.file, shard.bytes, shard.crc32, problems);
+  // Size, CRC-32 and identity (conversion id, index, rows, sizes), as the loader checks them.
+  for (size_t i = 0; i < manifest.shards.size(); ++i) {
+    const std::string problem = check_shard(directory, manifest, i, ShardContentCheck::kCrc);
+    if (!problem.empty()) problems.push_back(problem);
+  }
 }
 
 void check_source_file(const Manifest& manifest, const std::string& name, const std::string& path,

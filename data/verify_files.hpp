@@ -1,6 +1,7 @@
 // Checks shared by both verifications (data/verify.cpp, data/session_verify.cpp): every output
-// file the manifest lists is there with its recorded size and CRC-32, and a source file has its
-// recorded size and SHA-256. Problems are appended as messages naming the file.
+// file the manifest lists is there with its recorded size and CRC-32 (each shard also with its
+// identity: data/shard_integrity.hpp), and a source file has its recorded size and SHA-256.
+// Problems are appended as messages naming the file.
 #pragma once
 
 #include <string>

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "data/inspect.hpp"
 #include "launch/slateconvert_commands.hpp"
@@ -13,8 +14,10 @@ namespace {
 constexpr const char* kInspectUsage =
     "usage: slateconvert inspect DIR\n"
     "\n"
-    "Prints what a directory written by `slateconvert finn` holds: users, items, interactions,\n"
-    "split sizes, the slate-length histogram, anomaly counts with examples, and the shards.\n";
+    "Prints what a directory written by `slateconvert finn` or `sessions` holds: users, items,\n"
+    "interactions, split sizes, the slate-length histogram, anomaly counts with examples, and\n"
+    "the files, each checked (present, size, CRC-32, shard identity). Exit 1 when a file is\n"
+    "missing or corrupt.\n";
 
 }  // namespace
 
@@ -41,7 +44,16 @@ int inspect_command(int argc, char** argv) {
     std::fputs(kInspectUsage, stderr);
     return 2;
   }
-  inspect_directory(directory, std::cout);
+  const std::vector<std::string> problems = inspect_directory(directory, std::cout);
+  for (const std::string& problem : problems)
+    std::fprintf(stderr, "slateconvert inspect: %s\n", problem.c_str());
+  if (!problems.empty()) {
+    std::fprintf(stderr,
+                 "slateconvert inspect: %zu files missing or corrupt (`slateconvert check %s` "
+                 "checks everything)\n",
+                 problems.size(), directory.c_str());
+    return 1;
+  }
   return 0;
 }
 

@@ -5,6 +5,7 @@ add_executable(slateconvert
   finn_command.cpp
   sessions_command.cpp
   verify_command.cpp
+  check_command.cpp
   inspect_command.cpp)
 target_link_libraries(slateconvert PRIVATE slatetrain_generator slatetrain_convert)
 install(TARGETS slateconvert RUNTIME DESTINATION bin)

@@ -19,6 +19,8 @@ constexpr const char* kUsage =
     "  sessions convert a session or rating log (RecBole, MovieLens, Amazon-M2, CSV) to\n"
     "           sharded HDF5 without slates\n"
     "  verify   prove that converted shards reproduce every source array exactly\n"
+    "  check    check a converted directory without its source (sizes, CRC-32, shard\n"
+    "           identity, ids in range)\n"
     "  inspect  print a summary of a converted directory\n"
     "\n"
     "`slateconvert COMMAND --help` describes each command's options.\n";
@@ -37,6 +39,7 @@ int main(int argc, char** argv) {
     if (command == "finn") return slatetrain::finn_command(argc - 1, argv + 1);
     if (command == "sessions") return slatetrain::sessions_command(argc - 1, argv + 1);
     if (command == "verify") return slatetrain::verify_command(argc - 1, argv + 1);
+    if (command == "check") return slatetrain::check_command(argc - 1, argv + 1);
     if (command == "inspect") return slatetrain::inspect_command(argc - 1, argv + 1);
     std::fprintf(stderr, "slateconvert: unknown command '%s'\n\n%s", command.c_str(), kUsage);
     return 2;

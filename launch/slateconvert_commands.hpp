@@ -12,6 +12,8 @@ int finn_command(int argc, char** argv);
 int sessions_command(int argc, char** argv);
 // slateconvert verify --input DIR --output DIR
 int verify_command(int argc, char** argv);
+// slateconvert check DIR [--quiet]
+int check_command(int argc, char** argv);
 // slateconvert inspect DIR
 int inspect_command(int argc, char** argv);
 

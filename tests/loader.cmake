@@ -32,3 +32,27 @@ target_link_libraries(loader_sessions_mpi_test PRIVATE slatetrain_loader
 slatetrain_add_mpi_test(NAME loader_sessions_mpi_3 RANKS 3
   COMMAND $<TARGET_FILE:loader_sessions_mpi_test> ${CMAKE_CURRENT_BINARY_DIR}/loader_sessions_mpi_data
   LABELS loader sessions)
+
+# Shard integrity: damaged, foreign or missing shards and ids out of range are refused with the
+# file named (slatetrain_shard_corruption: tests/convert_check_cli.cmake).
+slatetrain_add_test(NAME shard_integrity_tests
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/shard_integrity_test.cpp
+  LIBRARIES slatetrain_loader slatetrain_loader_test_data slatetrain_shard_corruption
+  LABELS unit loader integrity)
+add_executable(shard_integrity_mpi_test ${CMAKE_CURRENT_LIST_DIR}/shard_integrity_mpi_test.cpp)
+target_link_libraries(shard_integrity_mpi_test PRIVATE slatetrain_loader
+                      slatetrain_loader_test_data slatetrain_shard_corruption slatetrain_dist)
+slatetrain_add_mpi_test(NAME shard_integrity_mpi_3 RANKS 3
+  COMMAND $<TARGET_FILE:shard_integrity_mpi_test>
+          ${CMAKE_CURRENT_BINARY_DIR}/shard_integrity_mpi_data
+  LABELS loader integrity)
+# ... and through mpirun slatetrain: a flipped bit stops training before it starts.
+if(TARGET slatetrain AND TARGET slateconvert)
+  add_test(NAME shard_integrity_training
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/shard_integrity_training_test.sh
+                   $<TARGET_FILE_DIR:slatetrain> $<TARGET_FILE:shard_flip_bit>
+                   ${CMAKE_SOURCE_DIR}/configs/gru-small.yaml
+                   ${CMAKE_CURRENT_BINARY_DIR}/shard_integrity_training)
+  set_tests_properties(shard_integrity_training PROPERTIES
+    LABELS "mpi;training;integrity" TIMEOUT 300 ENVIRONMENT "${SLATETRAIN_MPI_ENVIRONMENT}")
+endif()

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/random.hpp"
+#include "data/file_crc32.hpp"
 #include "data/manifest.hpp"
 #include "data/shard_writer.hpp"
 
@@ -71,6 +72,7 @@ void write_session_test_directory(const SessionTestDataset& dataset, const std::
     }
   }
   manifest.created_by = "loader tests";
+  manifest.conversion_id = new_conversion_id();
   for (int shard = 0; shard < shards; ++shard) {
     const int64_t begin = num_users * shard / shards, end = num_users * (shard + 1) / shards;
     ShardInfo info;
@@ -80,6 +82,7 @@ void write_session_test_directory(const SessionTestDataset& dataset, const std::
     ShardWriterOptions options;
     options.layout = ShardLayout::kSessions;
     options.expected_users = end - begin;
+    options.conversion_id = manifest.conversion_id;
     ShardWriter writer(directory + "/" + info.file, shard, shards, begin, options);
     for (int64_t first = begin; first < end; first += 5) {
       UserBlock block;
@@ -100,6 +103,7 @@ void write_session_test_directory(const SessionTestDataset& dataset, const std::
     writer.close();
     info.steps = writer.steps_written();
     info.bytes = static_cast<int64_t>(std::filesystem::file_size(directory + "/" + info.file));
+    info.crc32 = crc32_file(directory + "/" + info.file);
     manifest.num_stored_steps += info.steps;
     manifest.shards.push_back(info);
   }

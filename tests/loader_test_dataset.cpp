@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "core/random.hpp"
+#include "data/file_crc32.hpp"
 #include "data/finn_format.hpp"
 #include "data/manifest.hpp"
 #include "data/shard_writer.hpp"
@@ -104,6 +105,7 @@ void write_test_directory(const TestDataset& dataset, const std::string& directo
     manifest.split.test_users += user.split == 2;
   }
   manifest.created_by = "loader tests";
+  manifest.conversion_id = new_conversion_id();
   for (int shard = 0; shard < shards; ++shard) {
     const int64_t begin = num_users * shard / shards;
     const int64_t end = num_users * (shard + 1) / shards;
@@ -114,6 +116,7 @@ void write_test_directory(const TestDataset& dataset, const std::string& directo
     ShardWriterOptions options;
     options.gzip_level = gzip_level;
     options.expected_users = end - begin;
+    options.conversion_id = manifest.conversion_id;
     ShardWriter writer(directory + "/" + info.file, shard, shards, begin, options);
     // Several appends per shard, as the converter does.
     for (int64_t first = begin; first < end; first += 7)
@@ -122,6 +125,7 @@ void write_test_directory(const TestDataset& dataset, const std::string& directo
     info.steps = writer.steps_written();
     info.slate_items = writer.slate_items_written();
     info.bytes = static_cast<int64_t>(std::filesystem::file_size(directory + "/" + info.file));
+    info.crc32 = crc32_file(directory + "/" + info.file);
     manifest.num_stored_steps += info.steps;
     manifest.num_slate_items += info.slate_items;
     manifest.shards.push_back(info);

@@ -1,0 +1,25 @@
+// shard_flip_bit FILE DATASET ELEMENT [BIT]: flips one bit of element ELEMENT of a shard's
+// 1-d dataset in place (tests/shard_corruption.hpp), for the command-line integrity tests.
+// Prints the byte offset it changed.
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
+#include "tests/shard_corruption.hpp"
+
+int main(int argc, char** argv) {
+  if (argc != 4 && argc != 5) {
+    std::fputs("usage: shard_flip_bit FILE DATASET ELEMENT [BIT]\n", stderr);
+    return 2;
+  }
+  try {
+    const long long offset =
+        slatetrain::testing::dataset_element_offset(argv[1], argv[2], std::atoll(argv[3]));
+    slatetrain::testing::flip_bit(argv[1], offset, argc == 5 ? std::atoi(argv[4]) : 0);
+    std::printf("%lld\n", offset);
+    return 0;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "shard_flip_bit: %s\n", error.what());
+    return 1;
+  }
+}
