@@ -267,13 +267,7 @@ class TorchGruSlateModel(torch.nn.Module):
         rows = self.items(batch.t_unique_ids)  # [U, D]: one lookup, one sparse gradient
         states = self.states(batch, rows)
         user = self.output(states[batch.t_loss_state])  # [N, D]
-        slate_rows = batch.t_slate_rows
-        scorable = slate_rows >= 0
-        vectors = rows[slate_rows.clamp(min=0)]  # [N, S, D]
-        scores = torch.bmm(vectors, user.unsqueeze(2)).squeeze(2)
-        scores = scores.masked_fill(~scorable, float("-inf"))
-        scores[:, 0] = self.no_click_bias[batch.t_loss_slate_length]
-        return torch.nn.functional.cross_entropy(scores, batch.t_target, reduction="sum")
+        return slate_loss_sum(rows, user, batch, self.no_click_bias)
 
     @torch.no_grad()
     def user_vectors(self, batch, steps_seen):
@@ -283,6 +277,18 @@ class TorchGruSlateModel(torch.nn.Module):
         seen = torch.from_numpy(batch.clicks_before[:, steps_seen - 1] +
                                 batch.advance[:, steps_seen - 1])
         return self.output(states[torch.arange(B) * (L + 1) + seen])
+
+
+def slate_loss_sum(rows, user, batch, no_click_bias):
+    """The slate objective summed over the batch's loss steps: user [N, D] the loss steps' user
+    vectors, rows [U, D] the batch's item rows (any user model)."""
+    slate_rows = batch.t_slate_rows
+    scorable = slate_rows >= 0
+    vectors = rows[slate_rows.clamp(min=0)]  # [N, S, D]
+    scores = torch.bmm(vectors, user.unsqueeze(2)).squeeze(2)
+    scores = scores.masked_fill(~scorable, float("-inf"))
+    scores[:, 0] = no_click_bias[batch.t_loss_slate_length]
+    return torch.nn.functional.cross_entropy(scores, batch.t_target, reduction="sum")
 
 
 def learning_rate_factor(step, warmup_steps, total_steps, floor_fraction):
@@ -297,12 +303,18 @@ def learning_rate_factor(step, warmup_steps, total_steps, floor_fraction):
 # ---- training and evaluation -------------------------------------------------------------
 
 
-def train(data, settings, log=print):
+def train(data, settings, log=print, build_model=None):
     """Trains for settings['steps'] steps; returns the per-step loss, interactions, seconds
-    (whole step: batch building included) and batch seconds (numpy batch building alone)."""
+    (whole step: batch building included) and batch seconds (numpy batch building alone).
+    build_model(data, settings) makes another user model with the same interface (items,
+    dense_parameters, slate_loss_sum, user_vectors); the default is the GRU."""
     torch.manual_seed(settings["seed"])
-    model = TorchGruSlateModel(data.num_items, settings["dim"], settings["init_scale"],
-                               settings["interaction_type_embedding"], settings["gru_mode"])
+    if build_model is None:
+        model = TorchGruSlateModel(data.num_items, settings["dim"], settings["init_scale"],
+                                   settings["interaction_type_embedding"], settings["gru_mode"])
+    else:
+        model = build_model(data, settings)
+    model.train()
     dense = torch.optim.AdamW(model.dense_parameters(), lr=settings["dense_learning_rate"],
                               betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
     table = torch.optim.SparseAdam([model.items.weight], lr=settings["embedding_learning_rate"],
@@ -348,6 +360,7 @@ def train(data, settings, log=print):
 def evaluate(model, data, split_code, k=20, batch_users=512, chunk_items=65536):
     """The FINN protocol over the full catalogue for one split; returns metrics and seconds."""
     start = time.perf_counter()
+    model.eval()  # no dropout
     users = np.flatnonzero(data.split == split_code)
     hits = hit_users = ranked = 0
     loglik_sum, loglik_steps = 0.0, 0
