@@ -4,7 +4,8 @@ if(TARGET slatetrain AND TARGET slateconvert)
   foreach(case every-rank one-rank)
     add_test(NAME failure_report_${case}
              COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/failure_report_test.py ${case}
-                     --bin $<TARGET_FILE_DIR:slatetrain> --work ${CMAKE_BINARY_DIR}/failure-report-tests)
+                     --bin $<TARGET_FILE_DIR:slatetrain> --work ${CMAKE_BINARY_DIR}/failure-report-tests
+                     --flip-bit $<TARGET_FILE:shard_flip_bit>)
     set_tests_properties(failure_report_${case} PROPERTIES LABELS "mpi;training" TIMEOUT 300)
   endforeach()
 endif()

@@ -7,14 +7,19 @@ Cases:
   every-rank   a configuration error every rank hits (np 2 and 3): the message exactly once,
                without a rank number, no "MPI_ABORT was invoked" banner; with `mpirun -q`
                stderr is that one line
-  one-rank     only rank 1 fails (its shard is truncated; np 2): the message exactly once, as
-               "rank 1 failed", the other rank silent; with `mpirun -q` no Open MPI banner
+  one-rank     only one rank fails (an item id out of range in shard 1, checksums intact; np 2):
+               the message exactly once, as "rank R failed", the other rank silent; with
+               `mpirun -q` no Open MPI banner
 Standard library only.
 """
 import argparse
+import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import zlib
 
 MPI_ENV = {
     "OMPI_ALLOW_RUN_AS_ROOT": "1",
@@ -62,13 +67,16 @@ def converted(args, shards):
 
 
 def slatetrain(args, ranks, data, settings, quiet=False):
+    run_dir = os.path.join(args.work, "run")
+    if os.path.isdir(run_dir):
+        shutil.rmtree(run_dir)  # this test's own run from an earlier call: every call starts fresh
     command = ["mpirun", "-np", str(ranks), "--oversubscribe"]
     if os.geteuid() == 0:
         command.append("--allow-run-as-root")
     if quiet:
         command.append("-q")
     command += [os.path.join(args.bin, "slatetrain"), CONFIG,
-                "--set", f"data.path={data}", "--set", f"run.dir={os.path.join(args.work, 'run')}",
+                "--set", f"data.path={data}", "--set", f"run.dir={run_dir}",
                 "--set", "run.device=cpu", "--set", "run.threads=1"]
     for setting in settings:
         command += ["--set", setting]
@@ -100,23 +108,43 @@ def case_every_rank(args):
 
 
 def case_one_rank(args):
-    data = converted(args, 2)
-    shard = os.path.join(data, "shard-00001-of-00002.h5")
+    # An item id flipped out of range in shard 1, with the manifest's CRC-32 recomputed so the
+    # integrity check at open passes: only the rank that decodes that user fails, mid-epoch.
+    source = converted(args, 2)
+    data = os.path.join(args.work, "converted-2-bad-id")
+    if os.path.isdir(data):
+        shutil.rmtree(data)  # this test's own copy from an earlier run
+    shutil.copytree(source, data)
+    name = "shard-00001-of-00002.h5"
+    shard = os.path.join(data, name)
+    result = run([args.flip_bit, shard, "/steps/click", "0", "30"])
+    check(result.returncode == 0, f"shard_flip_bit failed: {result.stderr}")
+    manifest_path = os.path.join(data, "manifest.json")
+    with open(manifest_path) as f:
+        manifest = json.load(f)
     with open(shard, "rb") as f:
-        content = f.read()
-    with open(shard, "wb") as f:  # rank 1 reads this shard; rank 0 never opens it
-        f.write(content[: len(content) // 2])
+        crc = zlib.crc32(f.read())
+    for entry in manifest["shards"]:
+        if entry["file"] == name:
+            entry["crc32"] = f"{crc:08x}"
+    with open(manifest_path, "w") as f:
+        json.dump(manifest, f, indent=2)
     for quiet in (False, True):
         result = slatetrain(args, 2, data, [], quiet=quiet)
-        check(result.returncode != 0, "a truncated shard exited 0")
-        said = lines_with(result.stderr, shard)
+        check(result.returncode != 0, "an id out of range exited 0")
+        said = lines_with(result.stderr, name)
         check(len(said) == 1, f"the error appears {len(said)} times, not once")
-        check(said[0].startswith("slatetrain: rank 1 failed:"), f"not from rank 1: {said[0]}")
-        check("rank 0" not in result.stderr, "rank 0 printed something")
+        failed = re.match(r"slatetrain: rank (\d) failed: ", said[0])
+        check(failed is not None, f"not one rank's failure: {said[0]}")
+        other = 1 - int(failed.group(1))
+        check(f"rank {other}" not in result.stderr, f"rank {other} printed something")
+        check("out of range" in said[0] or "outside" in said[0] or "num_items" in said[0],
+              f"the message does not say the id is out of range: {said[0]}")
         if quiet:
             banners = [b for b in BANNERS if b in result.stderr]
             check(not banners, f"-q still shows Open MPI's banner: {banners}")
-        print(f"{'-q' if quiet else 'plain'}: rank 1's message once, exit {result.returncode}")
+        print(f"{'-q' if quiet else 'plain'}: rank {failed.group(1)}'s message once, "
+              f"exit {result.returncode}")
 
 
 def main():
@@ -124,6 +152,7 @@ def main():
     parser.add_argument("case")
     parser.add_argument("--bin", required=True)
     parser.add_argument("--work", required=True)
+    parser.add_argument("--flip-bit", required=True, help="tests' shard_flip_bit tool")
     args = parser.parse_args()
     args.work = os.path.join(args.work, args.case)
     os.makedirs(args.work, exist_ok=True)
