@@ -44,8 +44,11 @@ if [[ $(id -u) -eq 0 ]]; then mpi_flags+=(--allow-run-as-root); fi
 train() {
   local name=$1 config=$2
   step "train $name on $ranks MPI ranks: mpirun -np $ranks slatetrain $(basename "$config")"
-  rm -rf "${out:?}/$name" "$out/$name-summary.json"
-  mpirun -np "$ranks" "${mpi_flags[@]}" "$bin/slatetrain" "$config" \
+  # A run directory holds one run: an earlier quickstart's run is moved aside (to
+  # out/NAME/replaced/<time>/), never deleted (docs/RUN_DIRECTORY.md).
+  local again=()
+  if [[ -e "$out/$name/checkpoints" ]]; then again=(--overwrite); fi
+  mpirun -np "$ranks" "${mpi_flags[@]}" "$bin/slatetrain" "$config" "${again[@]}" \
     --set data.path="$out/converted" --set run.dir="$out/$name" | tee "$out/$name.log"
   tail -n 1 "$out/$name.log" > "$out/$name-summary.json"
 }
@@ -56,6 +59,13 @@ if [[ -n $transformer_config ]]; then
   train transformer "$transformer_config"
   models+=("transformer=$out/transformer-summary.json")
 fi
+
+step "training curves (launch/plot-run.py)"
+labels=gru
+if [[ -n $transformer_config ]]; then labels+=,transformer; fi
+# Debian's interpreter: it has python3-matplotlib (launch/install-dependencies.sh).
+/usr/bin/python3 "$root/launch/plot-run.py" "$out/gru" ${transformer_config:+"$out/transformer"} \
+  --labels "$labels" --output "$out/training-curves.png"
 
 step "test metrics against the popularity baseline, the oracle and the choice model"
 python3 "$root/launch/compare_with_truth.py" "$out/finn/truth.json" "${models[@]}"
