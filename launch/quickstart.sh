@@ -6,7 +6,8 @@
 # (mpirun slatetrain configs/gru-small.yaml, configs/transformer-small.yaml), evaluates them on
 # the test users, and prints their metrics side by side with the popularity baseline, the
 # generator's oracle (the ceiling: its own exposure and choice process rolled out from each test
-# user's true state) and the choice model's ranking (docs/GENERATOR.md).
+# user's true state) and the choice model's ranking (docs/GENERATOR.md); draws both runs' training
+# curves into out/quickstart/training-curves.png (launch/plot-run.py).
 #
 # Knobs (environment): QUICKSTART_USERS (20000), QUICKSTART_ITEMS (3000), QUICKSTART_RANKS (2),
 # QUICKSTART_OUT (out/quickstart), QUICKSTART_CONFIG (configs/gru-small.yaml),
