@@ -313,13 +313,20 @@ std::vector<std::string> CheckpointFileReader::embedding_states() const {
   return names;
 }
 
-std::vector<float> CheckpointFileReader::read_dense(const std::string& name) const {
+int64_t CheckpointFileReader::dense_size(const std::string& name) const {
   const std::string& path = state_->path;
   REQUIRE(CHECK_HDF5(H5Lexists(state_->dense, name.c_str(), H5P_DEFAULT), path) > 0,
           path << ": checkpoint has no dense/" << name);
   Hdf5Handle dataset(CHECK_HDF5(H5Dopen2(state_->dense, name.c_str(), H5P_DEFAULT), path),
                      H5Dclose);
-  const int64_t size = read_attribute_int64(dataset, "size", path);
+  return read_attribute_int64(dataset, "size", path);
+}
+
+std::vector<float> CheckpointFileReader::read_dense(const std::string& name) const {
+  const std::string& path = state_->path;
+  const int64_t size = dense_size(name);
+  Hdf5Handle dataset(CHECK_HDF5(H5Dopen2(state_->dense, name.c_str(), H5P_DEFAULT), path),
+                     H5Dclose);
   std::vector<float> values(static_cast<size_t>(size));
   if (size > 0) {
     // A Fletcher-32 mismatch makes this read fail: the corruption is reported, not loaded.

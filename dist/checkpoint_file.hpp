@@ -88,6 +88,8 @@ class CheckpointFileReader {
   std::vector<std::string> dense_names() const;
   std::vector<std::string> embedding_states() const;
   std::vector<float> read_dense(const std::string& name) const;
+  // The number of floats in dense/<name>, without reading them.
+  int64_t dense_size(const std::string& name) const;
   // Reads rows [first_item, first_item + count) of a dataset into rows [count, dim].
   void read_embedding_rows(const std::string& dataset, int64_t first_item, int64_t count,
                            float* rows) const;

@@ -1,31 +1,27 @@
 // slatetrain: distributed training of slate recommenders.
 //   mpirun -np 8 slatetrain configs/gru.yaml [--set key=value ...] [--resume | --overwrite]
+//   mpirun -np 2 slatetrain evaluate configs/gru.yaml --checkpoint FILE [--split valid|test]
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "core/backend.hpp"
-#include "core/cpu_backend.hpp"
-#include "core/error.hpp"
-#include "dist/mpi_communicator.hpp"
 #include "dist/mpi_session.hpp"
+#include "launch/evaluate_command.hpp"
 #include "launch/run_config.hpp"
+#include "launch/run_devices.hpp"
 #include "launch/split_requirements.hpp"
 #include "launch/stop_signal.hpp"
 #include "launch/trainer.hpp"
 
-#ifdef SLATETRAIN_HAVE_CUDA
-#include "core/cuda_backend.hpp"
-#include "core/cuda_device.hpp"
-#include "dist/nccl_communicator.hpp"
-#endif
 
 namespace {
 
 constexpr const char* kUsage =
     "usage: slatetrain CONFIG [--set key=value ...] [--resume | --overwrite]\n"
+    "       slatetrain evaluate CONFIG --checkpoint FILE [--split valid|test] [--set ...]\n"
+    "                  (a saved checkpoint's metrics; slatetrain evaluate --help)\n"
     "\n"
     "Trains the model CONFIG describes on the ranks of an mpirun / srun launch (or one\n"
     "process): the item table sharded over ranks, dense layers replicated.\n"
@@ -79,18 +75,12 @@ bool parse_arguments(int argc, char** argv, Arguments& arguments) {
   return true;
 }
 
-slatetrain::Device choose_device(const std::string& wanted) {
-  if (wanted == "cpu") return slatetrain::Device::kCpu;
-  if (wanted == "cuda") return slatetrain::Device::kCuda;
-#ifdef SLATETRAIN_HAVE_CUDA
-  if (slatetrain::cuda_device_count() > 0) return slatetrain::Device::kCuda;
-#endif
-  return slatetrain::Device::kCpu;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "evaluate") == 0) {
+    return slatetrain::evaluate_command(argc - 1, argv + 1);
+  }
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::printf("%s%s", kUsage, slatetrain::describe_run_config_keys().c_str());
@@ -110,24 +100,11 @@ int main(int argc, char** argv) {
     using namespace slatetrain;
     const RunConfig config = load_run_config(arguments.config_path, arguments.overrides);
     require_needed_splits(config, Manifest::load(config.data.path));
-    const Device device = choose_device(config.run.device);
-    std::unique_ptr<Backend> backend = make_backend(device);
-    if (auto* cpu = dynamic_cast<CpuBackend*>(backend.get()); cpu && config.run.threads > 0) {
-      cpu->set_threads(config.run.threads);
-    }
-    MpiCommunicator host;
-    std::unique_ptr<Communicator> device_communicator;
-#ifdef SLATETRAIN_HAVE_CUDA
-    if (device == Device::kCuda) {
-      NcclCommunicator::Options options;
-      options.stream = static_cast<CudaBackend*>(backend.get())->stream();
-      device_communicator = std::make_unique<NcclCommunicator>(MPI_COMM_WORLD, options);
-    }
-#endif
+    RunDevices devices(config);
     const RunStart start = arguments.resume      ? RunStart::kResume
                            : arguments.overwrite ? RunStart::kOverwrite
                                                  : RunStart::kFresh;
-    Trainer trainer(config, host, device_communicator ? *device_communicator : host, *backend,
+    Trainer trainer(config, devices.host(), devices.device_communicator(), devices.backend(),
                     start);
     if (arguments.resume) trainer.resume();
     return trainer.run();

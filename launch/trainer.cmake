@@ -4,6 +4,7 @@ target_link_libraries(slatetrain_run_config PUBLIC slatetrain_core yaml-cpp)
 
 add_library(slatetrain_trainer STATIC
   trainer.cpp
+  trained_model.cpp
   batch_preparer.cpp
   dataset_identity.cpp
   run_directory.cpp
@@ -15,7 +16,7 @@ target_link_libraries(slatetrain_trainer PUBLIC
   slatetrain_run_config slatetrain_models slatetrain_metrics slatetrain_dist slatetrain_loader
   slatetrain_checkpoint nlohmann_json::nlohmann_json)
 
-add_executable(slatetrain slatetrain.cpp)
+add_executable(slatetrain slatetrain.cpp evaluate_command.cpp run_devices.cpp)
 target_link_libraries(slatetrain PRIVATE slatetrain_trainer)
 if(SLATETRAIN_CUDA)
   target_link_libraries(slatetrain PRIVATE slatetrain_nccl)

@@ -26,8 +26,6 @@ namespace slatetrain {
 namespace {
 
 // Streams of the run's seed, so that each use draws independently.
-constexpr uint64_t kItemStream = 0x6974656d73;      // "items"
-constexpr uint64_t kModelStream = 0x6d6f64656c;     // "model"
 constexpr uint64_t kNegativeStream = 0x6e6567;      // "neg": the objective's draws
 constexpr uint64_t kDropoutStream = 0x64726f70;     // "drop"
 constexpr uint64_t kLoaderStream = 0x6c6f61646572;  // "loader"
@@ -67,54 +65,6 @@ nlohmann::json phase_milliseconds(const StepPhaseSeconds& totals, const StepPhas
   return out;
 }
 
-UserModelSpec user_model_spec(const RunConfig& config) {
-  UserModelSpec spec;
-  spec.kind = config.model.kind;
-  spec.dim = config.model.dim;
-  spec.hidden = config.model.hidden;
-  spec.interaction_type_embedding = config.model.interaction_type_embedding;
-  spec.input_every_step = config.model.update_every_step;
-  spec.max_length = config.model.max_length;
-  spec.layers = config.model.layers;
-  spec.heads = config.model.heads;
-  spec.ffn = config.model.ffn;
-  spec.dropout = config.model.dropout;
-  spec.attention_dropout = config.model.attention_dropout;
-  spec.layer_norm_epsilon = config.model.layer_norm_epsilon;
-  return spec;
-}
-
-ObjectiveSpec objective_spec(const RunConfig& config) {
-  const ObjectiveConfig& objective = config.objective;
-  ObjectiveSpec spec;
-  spec.kind = objective.kind;
-  spec.negatives = objective.negatives;
-  spec.sampler = objective.sampler;
-  spec.sampler_power = objective.sampler_power;
-  spec.log_q_correction = objective.log_q_correction;
-  spec.remove_accidental_hits = objective.remove_accidental_hits;
-  spec.catalogue = objective.catalogue;
-  spec.slate_weight = objective.slate_weight;
-  spec.catalogue_weight = objective.catalogue_weight;
-  return spec;
-}
-
-DatasetFacts dataset_facts(const Manifest& manifest, const RunConfig& config,
-                           std::shared_ptr<const std::vector<int64_t>> item_counts) {
-  DatasetFacts facts;
-  facts.ids = manifest.ids;
-  facts.num_items = manifest.num_items;
-  facts.slate_slots = manifest.slate_slots;
-  facts.slate_lengths = std::max<int64_t>(
-      manifest.slate_slots + 2, static_cast<int64_t>(manifest.slate_length_histogram.size()));
-  // The loader's window (data/slate_loader.hpp): model.max_length, or the whole history.
-  facts.max_steps = config.model.max_length > 0 ? config.model.max_length : manifest.max_steps;
-  facts.interaction_types = manifest.interaction_type_count();
-  facts.item_counts = std::move(item_counts);
-  facts.name = config.data.path;
-  return facts;
-}
-
 // Host copy of a device buffer of floats.
 std::vector<float> download(Backend& backend, const float* data, int64_t count) {
   std::vector<float> host(static_cast<size_t>(count));
@@ -146,39 +96,12 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
     dataset_id_ = dataset_identity(manifest_, config_.data.path);
   }
 
-  ShardedEmbeddingOptions table;
-  table.num_items = manifest_.num_items;
-  table.dim = config_.model.dim;
-  table.seed = hash_mix(seed, kItemStream);
-  table.init_scale = static_cast<float>(config_.model.init_scale);
-  const auto& row_optimizer = config_.embedding_optimizer;
-  table.optimizer.kind = parse_row_optimizer_kind(row_optimizer.kind);
-  table.optimizer.beta1 = static_cast<float>(row_optimizer.beta1);
-  table.optimizer.beta2 = static_cast<float>(row_optimizer.beta2);
-  table.optimizer.adam_epsilon = static_cast<float>(row_optimizer.epsilon);
-  table.optimizer.adagrad_epsilon = static_cast<float>(row_optimizer.epsilon);
-  table.optimizer.initial_accumulator = static_cast<float>(row_optimizer.initial_accumulator);
-  embedding_ = std::make_unique<ShardedEmbedding>(device_communicator_, host_, backend_, table);
-
-  EvaluationOptions evaluation;
-  evaluation.directory = config_.data.path;
-  evaluation.ks = config_.evaluation.k;
-  evaluation.batch_users = config_.evaluation.batch_users;
-  evaluation.max_users = config_.evaluation.max_users;
-  evaluation.ids = manifest_.ids;
-  evaluation.exclude_seen = config_.evaluation.exclude_seen;
-  evaluation.window_steps = config_.model.max_length;
-  evaluation.prefetch_batches = config_.loader.prefetch_batches;
-  evaluator_ =
-      std::make_unique<Evaluator>(host_, device_communicator_, backend_, *embedding_, evaluation);
-
-  // Training clicks per item, counted once: the popularity sampler's and the popularity
-  // baseline's.
-  item_counts_ = std::make_shared<const std::vector<int64_t>>(evaluator_->count_training_clicks());
-  model_ = std::make_unique<RecommenderModel>(
-      backend_, user_model_spec(config_), objective_spec(config_),
-      dataset_facts(manifest_, config_, item_counts_), embedding_.get());
-  model_->initialize(hash_mix(seed, kModelStream));
+  trained_ = std::make_unique<TrainedModel>(config_, host_, device_communicator_, backend_,
+                                            manifest_);
+  embedding_ = &trained_->embedding();
+  evaluator_ = &trained_->evaluator();
+  item_counts_ = trained_->item_counts();
+  model_ = &trained_->model();
 
   AdamOptions adam;
   adam.beta1 = static_cast<float>(config_.dense_optimizer.beta1);
@@ -608,39 +531,16 @@ std::vector<std::string> Trainer::write_checkpoint(const std::string& temporary,
 }
 
 void Trainer::load_state(const CheckpointFileReader* reader, bool optimizer_state) {
-  const bool root = host_.rank() == 0;
-  auto& parameters = model_->parameters();
-  const auto load_dense = [&](const char* name, float* destination) {
-    std::vector<float> values;
-    if (root) {
-      std::lock_guard<std::mutex> lock(hdf5_library_mutex());
-      values = reader->read_dense(name);
-      REQUIRE(static_cast<int64_t>(values.size()) == parameters.size(),
-              reader->path() << ": dense/" << name << " has " << values.size()
-                             << " values, this model has " << parameters.size()
-                             << " (a different model configuration?)");
-    } else {
-      values.resize(static_cast<size_t>(parameters.size()));
-    }
-    host_.broadcast(values.data(), values.size(), 0);
-    backend_.copy_to_device(destination, values.data(), values.size() * sizeof(float));
-  };
-  load_dense("parameters", parameters.values());
-  if (optimizer_state) {
-    load_dense("first_moment", dense_optimizer_->first_moment().data<float>());
-    load_dense("second_moment", dense_optimizer_->second_moment().data<float>());
+  if (!optimizer_state) {
+    trained_->load_weights(reader);
+    return;
   }
+  trained_->load_dense(reader, "parameters", model_->parameters().values());
+  trained_->load_dense(reader, "first_moment", dense_optimizer_->first_moment().data<float>());
+  trained_->load_dense(reader, "second_moment", dense_optimizer_->second_moment().data<float>());
   const auto table_names = embedding_->row_table_names();
-  const size_t tables = optimizer_state ? table_names.size() : 1;
-  for (size_t table = 0; table < tables; ++table) {
-    const std::string dataset = table == 0 ? "rows" : table_names[table];
-    embedding_->scatter_rows(
-        table,
-        [&](int64_t first_item, int64_t count, float* rows) {
-          std::lock_guard<std::mutex> lock(hdf5_library_mutex());
-          reader->read_embedding_rows(dataset, first_item, count, rows);
-        },
-        config_.checkpoint.chunk_rows);
+  for (size_t table = 0; table < table_names.size(); ++table) {
+    trained_->load_embedding_table(reader, table, table == 0 ? "rows" : table_names[table]);
   }
 }
 
@@ -685,9 +585,7 @@ void Trainer::resume() {
       // A damaged newest checkpoint is refused here, with its name, never half-loaded.
       reader = std::make_unique<CheckpointFileReader>(*newest);
       const CheckpointHeader& header = reader->header();
-      REQUIRE(reader->num_items() == manifest_.num_items && reader->dim() == config_.model.dim,
-              *newest << ": its item table is " << reader->num_items() << " x " << reader->dim()
-                      << ", this run's is " << manifest_.num_items << " x " << config_.model.dim);
+      require_checkpoint_table(*reader, manifest_, config_);
       // The header against the file's name and its own data: every step is one update of
       // both optimizers.
       const int64_t named = CheckpointDirectory::step_of_name(*newest);
@@ -699,22 +597,7 @@ void Trainer::resume() {
                       << ", its optimizer states were saved after " << header.dense_step
                       << " (dense/step) and " << header.embedding_step
                       << " (embedding/step) updates; refusing it");
-      if (header.dataset_id.empty()) {
-        std::fprintf(stderr,
-                     "slatetrain: %s records no dataset identity (an older slatetrain wrote "
-                     "it): not checked against %s\n",
-                     newest->c_str(), config_.data.path.c_str());
-      } else if (header.dataset_id != dataset_id_) {
-        REQUIRE(config_.data.allow_other_dataset,
-                *newest << ": written on another dataset (" << header.dataset_path << ", id "
-                        << header.dataset_id << "); this run's data.path " << config_.data.path
-                        << " has id " << dataset_id_
-                        << ": refusing to resume (--set data.allow_other_dataset=true to "
-                           "continue on this data anyway)");
-        std::fprintf(stderr,
-                     "slatetrain: data.allow_other_dataset: resuming %s (written on %s) on %s\n",
-                     newest->c_str(), header.dataset_path.c_str(), config_.data.path.c_str());
-      }
+      require_checkpoint_dataset(*reader, dataset_id_, config_, "resume");
       // The resumed run is the same run: it keeps its identity and owns its earlier
       // checkpoints (the rotation removes them in turn, and nothing else).
       if (!header.run_id.empty()) run_id_ = header.run_id;

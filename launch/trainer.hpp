@@ -20,6 +20,7 @@
 #include "launch/metrics_log.hpp"
 #include "launch/run_config.hpp"
 #include "launch/run_directory.hpp"
+#include "launch/trained_model.hpp"
 #include "models/learning_rate_schedule.hpp"
 #include "models/model_batch.hpp"
 #include "models/optimizer_adam.hpp"
@@ -92,14 +93,16 @@ class Trainer {
   Communicator& device_communicator_;
   Backend& backend_;
   Manifest manifest_;
-  std::unique_ptr<ShardedEmbedding> embedding_;
+  // The table, the model, the evaluator and the click counts; the pointers are into it.
+  std::unique_ptr<TrainedModel> trained_;
+  ShardedEmbedding* embedding_ = nullptr;
   std::shared_ptr<const std::vector<int64_t>> item_counts_;  // training clicks per item id
-  std::unique_ptr<RecommenderModel> model_;
+  RecommenderModel* model_ = nullptr;
   std::unique_ptr<DenseAdam> dense_optimizer_;
   std::unique_ptr<GradientBuckets> gradient_buckets_;
   LearningRateSchedule dense_schedule_, embedding_schedule_;
   std::unique_ptr<SlateLoader> loader_;
-  std::unique_ptr<Evaluator> evaluator_;
+  Evaluator* evaluator_ = nullptr;
   RunStart start_;
   std::unique_ptr<RunDirectoryLock> lock_;  // rank 0
   std::string run_id_, dataset_id_;         // rank 0
