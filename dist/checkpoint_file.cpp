@@ -167,7 +167,8 @@ CheckpointFileWriter::CheckpointFileWriter(const std::string& path, int64_t num_
 
 CheckpointFileWriter::~CheckpointFileWriter() = default;
 
-void CheckpointFileWriter::write_dense(const std::string& name, const std::vector<float>& values) {
+void CheckpointFileWriter::write_dense(const std::string& name, const std::vector<float>& values,
+                                       const std::string& layout) {
   const auto dataset = make_float_dataset(
       state_->dense, name, {std::max<hsize_t>(1, values.size())}, {kDenseChunk}, state_->path);
   if (!values.empty()) {
@@ -175,6 +176,7 @@ void CheckpointFileWriter::write_dense(const std::string& name, const std::vecto
                state_->path << ": writing dense/" << name);
   }
   write_attribute_int64(dataset, "size", static_cast<int64_t>(values.size()), state_->path);
+  if (!layout.empty()) write_attribute_string(dataset, "layout", layout, state_->path);
 }
 
 void CheckpointFileWriter::write_embedding_rows(const std::string& name, int64_t first_item,
@@ -320,6 +322,15 @@ int64_t CheckpointFileReader::dense_size(const std::string& name) const {
   Hdf5Handle dataset(CHECK_HDF5(H5Dopen2(state_->dense, name.c_str(), H5P_DEFAULT), path),
                      H5Dclose);
   return read_attribute_int64(dataset, "size", path);
+}
+
+std::string CheckpointFileReader::dense_layout(const std::string& name) const {
+  const std::string& path = state_->path;
+  dense_size(name);  // refuses a missing dataset with its name
+  Hdf5Handle dataset(CHECK_HDF5(H5Dopen2(state_->dense, name.c_str(), H5P_DEFAULT), path),
+                     H5Dclose);
+  if (!has_attribute(dataset, "layout", path)) return std::string();
+  return read_attribute_string(dataset, "layout", path);
 }
 
 std::vector<float> CheckpointFileReader::read_dense(const std::string& name) const {

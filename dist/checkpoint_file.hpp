@@ -1,9 +1,10 @@
-// One checkpoint: a single HDF5 file written by rank 0 (docs/DISTRIBUTION.md).
+// One checkpoint: a single HDF5 file written by rank 0 (docs/CHECKPOINT.md).
 //
 //   /                      attributes: schema_version, complete (written last), step, epoch,
 //                          batches_into_epoch, batches_per_epoch, world_size, seed, rng_state[4],
 //                          config (YAML), run_id, dataset_id, dataset_path (schema 2)
-//   /dense/parameters      float32 [P]   the flat dense parameter buffer
+//   /dense/parameters      float32 [P]   the flat dense parameter buffer; attribute layout
+//                                        (JSON: each named parameter's offset and shape)
 //   /dense/<state>         float32 [P]   optimizer state (first_moment, second_moment)
 //   /dense                 attribute step (the dense optimizer's step count)
 //   /embedding/rows        float32 [I, D] item vectors in global item order
@@ -61,8 +62,10 @@ class CheckpointFileWriter {
   CheckpointFileWriter(const CheckpointFileWriter&) = delete;
   CheckpointFileWriter& operator=(const CheckpointFileWriter&) = delete;
 
-  // name: "parameters", "first_moment", ...
-  void write_dense(const std::string& name, const std::vector<float>& values);
+  // name: "parameters", "first_moment", ...; a non-empty `layout` (JSON: the named parameters'
+  // offsets and shapes in the vector) is stored as the dataset's `layout` attribute.
+  void write_dense(const std::string& name, const std::vector<float>& values,
+                   const std::string& layout = "");
   // rows [count, dim] starting at global item `first_item`; dataset "rows" or a state name.
   void write_embedding_rows(const std::string& dataset, int64_t first_item, int64_t count,
                             const float* rows);
@@ -90,6 +93,8 @@ class CheckpointFileReader {
   std::vector<float> read_dense(const std::string& name) const;
   // The number of floats in dense/<name>, without reading them.
   int64_t dense_size(const std::string& name) const;
+  // dense/<name>'s `layout` attribute; empty when the file has none (written before it was).
+  std::string dense_layout(const std::string& name) const;
   // Reads rows [first_item, first_item + count) of a dataset into rows [count, dim].
   void read_embedding_rows(const std::string& dataset, int64_t first_item, int64_t count,
                            float* rows) const;

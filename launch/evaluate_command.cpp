@@ -131,7 +131,7 @@ int evaluate(const Arguments& arguments) {
                        std::move(manifest));
   {
     std::lock_guard<std::mutex> lock(hdf5_library_mutex());
-    require_checkpoint_model(*reader, trained.model().parameters().size(), config);
+    require_checkpoint_model(*reader, trained.model().parameters(), config);
   }
   trained.load_weights(reader.get());
   const CheckpointHeader header = reader->header();

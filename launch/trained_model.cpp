@@ -1,8 +1,11 @@
 #include "launch/trained_model.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "core/random.hpp"
@@ -183,10 +186,50 @@ std::string model_differences(const ModelConfig& written, const ModelConfig& her
 
 }  // namespace
 
-void require_checkpoint_model(const CheckpointFileReader& reader, int64_t parameters,
-                              const RunConfig& config) {
+std::string parameter_layout(const ParameterBuffer& parameters) {
+  nlohmann::json layout = nlohmann::json::array();
+  for (const ParameterView& view : parameters.views()) {
+    layout.push_back({{"name", view.name}, {"offset", view.offset}, {"shape", view.shape}});
+  }
+  std::string text = layout.dump();
+  // HDF5 keeps an attribute in the object header: at most 64 KiB.
+  constexpr size_t kLargestAttribute = 60000;
+  return text.size() <= kLargestAttribute ? text : std::string();
+}
+
+void require_checkpoint_model(const CheckpointFileReader& reader,
+                              const ParameterBuffer& parameters, const RunConfig& config) {
   const int64_t written = reader.dense_size("parameters");
-  if (written == parameters) return;
+  // The first parameter whose name, offset or shape differs, when the file records them.
+  std::string first_difference;
+  const std::string layout_text = reader.dense_layout("parameters");
+  if (!layout_text.empty()) {
+    const nlohmann::json layout = nlohmann::json::parse(layout_text, nullptr, false);
+    REQUIRE(layout.is_array(), reader.path() << ": dense/parameters' layout is not a JSON array");
+    const auto& views = parameters.views();
+    const auto describe = [](const std::string& name, int64_t offset,
+                             const std::vector<int64_t>& shape) {
+      std::ostringstream out;
+      out << name << " " << nlohmann::json(shape).dump() << " at " << offset;
+      return out.str();
+    };
+    for (size_t i = 0; i < std::max(views.size(), layout.size()) && first_difference.empty();
+         ++i) {
+      const std::string here = i < views.size() ? describe(views[i].name, views[i].offset,
+                                                           views[i].shape)
+                                                : "nothing";
+      const std::string there =
+          i < layout.size() ? describe(layout[i].value("name", std::string()),
+                                       layout[i].value("offset", int64_t{-1}),
+                                       layout[i].value("shape", std::vector<int64_t>{}))
+                            : "nothing";
+      if (here != there) {
+        first_difference = "parameter " + std::to_string(i) + " is " + there +
+                           " in the checkpoint, " + here + " here";
+      }
+    }
+  }
+  if (written == parameters.size() && first_difference.empty()) return;
   std::string differences;
   try {
     differences = model_differences(
@@ -197,8 +240,10 @@ void require_checkpoint_model(const CheckpointFileReader& reader, int64_t parame
   }
   RAISE(reader.path() << ": dense/parameters holds " << written
                       << " floats, the model this configuration describes (model.kind "
-                      << config.model.kind << ") has " << parameters << ": another model shape"
-                      << (differences.empty() ? std::string() : " (" + differences + ")"));
+                      << config.model.kind << ") has " << parameters.size()
+                      << ": another model shape"
+                      << (first_difference.empty() ? std::string() : "; " + first_difference)
+                      << (differences.empty() ? std::string() : "; " + differences));
 }
 
 void require_checkpoint_dataset(const CheckpointFileReader& reader, const std::string& dataset_id,

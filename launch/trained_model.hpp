@@ -66,17 +66,24 @@ class TrainedModel {
   std::unique_ptr<RecommenderModel> model_;
 };
 
+// The dense parameter vector's layout as the checkpoint records it (dense/parameters' `layout`
+// attribute, docs/CHECKPOINT.md): a JSON array of {"name", "offset", "shape"} in vector order.
+// Empty when it would not fit an HDF5 attribute (64 KiB; a model of several hundred named
+// parameters).
+std::string parameter_layout(const ParameterBuffer& parameters);
+
 // What a checkpoint must agree with before its weights are loaded into a run of `config` on
 // the data of `manifest` (whose identity is `dataset_id`): the item table's shape (item count
 // and model.dim), and the dataset (refused unless data.allow_other_dataset; `action` says
 // what is refused, e.g. "resume"). Errors name the file and the key.
 void require_checkpoint_table(const CheckpointFileReader& reader, const Manifest& manifest,
                               const RunConfig& config);
-// The dense parameter vector's length against this configuration's model (`parameters`
-// floats); a mismatch names the file and the model.* keys that differ from the checkpoint's
-// own configuration.
-void require_checkpoint_model(const CheckpointFileReader& reader, int64_t parameters,
-                              const RunConfig& config);
+// The dense parameter vector against this configuration's model: its length, and where the
+// checkpoint records its layout, every parameter's name, offset and shape. A mismatch names
+// the file, the first parameter that differs and the model.* keys that differ from the
+// checkpoint's own configuration.
+void require_checkpoint_model(const CheckpointFileReader& reader,
+                              const ParameterBuffer& parameters, const RunConfig& config);
 void require_checkpoint_dataset(const CheckpointFileReader& reader, const std::string& dataset_id,
                                 const RunConfig& config, const char* action);
 

@@ -477,7 +477,8 @@ std::vector<std::string> Trainer::write_checkpoint(const std::string& temporary,
       writer = std::make_unique<CheckpointFileWriter>(
           temporary, manifest_.num_items, config_.model.dim,
           std::vector<std::string>(datasets.begin() + 1, datasets.end()));
-      writer->write_dense("parameters", download(backend_, parameters.values(), parameters.size()));
+      writer->write_dense("parameters", download(backend_, parameters.values(), parameters.size()),
+                          parameter_layout(parameters));
       writer->write_dense("first_moment", dense_optimizer_->first_moment().to_host<float>());
       writer->write_dense("second_moment", dense_optimizer_->second_moment().to_host<float>());
     }
