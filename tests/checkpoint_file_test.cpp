@@ -141,5 +141,27 @@ TEST_F(CheckpointFileTest, TruncatedAndIncompleteFilesAreRefused) {
   EXPECT_THROW(CheckpointFileReader{(directory_ / "missing.h5").string()}, Error);
 }
 
+// The dense vector's layout attribute is additive: a file written without one (as before it
+// existed) reads back with an empty layout, and one written with it returns it verbatim.
+TEST_F(CheckpointFileTest, DenseLayoutIsOptionalAndRoundTrips) {
+  CheckpointFileReader old_style(write_example());
+  EXPECT_EQ(old_style.dense_size("parameters"), static_cast<int64_t>(dense_.size()));
+  EXPECT_EQ(old_style.dense_layout("parameters"), "");
+  EXPECT_THROW(old_style.dense_layout("no_such"), Error);
+
+  const std::string path = (directory_ / "layout.h5").string();
+  const std::string layout = R"([{"name":"a","offset":0,"shape":[2,3]}])";
+  {
+    CheckpointFileWriter writer(path, 4, 2, {});
+    writer.write_dense("parameters", std::vector<float>(6, 1.0f), layout);
+    const std::vector<float> rows(8, 0.5f);
+    writer.write_embedding_rows("rows", 0, 4, rows.data());
+    writer.finish(CheckpointHeader{});
+  }
+  CheckpointFileReader reader(path);
+  EXPECT_EQ(reader.dense_layout("parameters"), layout);
+  EXPECT_EQ(reader.dense_size("parameters"), 6);
+}
+
 }  // namespace
 }  // namespace slatetrain

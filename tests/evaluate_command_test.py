@@ -34,14 +34,17 @@ MPI_ENV = {
 }
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, "configs", "gru-small.yaml")
-USERS, ITEMS = 256, 300
+USERS, ITEMS = 2000, 300  # about 50 test users
 # Shared by training and evaluation: the evaluation settings must be the same for the figures
-# to be comparable (max_users caps the users at the same ones on any world size).
+# to be comparable (every user of the split is evaluated, on any world size).
 COMMON = ["model.dim=16", "logging.metrics_every_steps=1", "schedule.warmup_steps=0",
-          "evaluation.batch_users=32", "evaluation.max_users=96", "run.device=cpu",
+          "evaluation.batch_users=32", "evaluation.max_users=0", "run.device=cpu",
           "run.threads=1"]
 TRAIN = ["schedule.max_steps=9", "schedule.batch_users=32", "evaluation.every_steps=2",
-         "evaluation.patience=0", "checkpoint.every_steps=3", "checkpoint.keep=10"]
+         "evaluation.patience=0", "checkpoint.every_steps=3", "checkpoint.keep=10",
+         # Large steps: the best validation comes early (step 2 on this data), so best.h5 and
+         # the final checkpoint hold different weights with different test figures.
+         "optimizer.dense.learning_rate=0.1", "optimizer.embedding.learning_rate=0.1"]
 MODELS = {"gru": ["model.kind=gru"],
           "transformer": ["model.kind=transformer", "objective.kind=mixed"]}
 TOLERANCE = 1e-9
@@ -149,6 +152,9 @@ def case_model(args, model):
     print(f"{model}: summary best {best}, final step {summary['steps']}")
     check(best["test_from"] == "best" and best["checkpoint"],
           f"{model}: the run's test is not from best.h5 ({best}); the test needs one")
+    check(best["step"] != summary["steps"] and summary["test"] != summary["test_last"],
+          f"{model}: best.h5 is the final weights (step {best['step']}): the test cannot tell "
+          "them apart")
     best_path = os.path.join(run_dir, "checkpoints", "best.h5")
     check(os.path.samefile(best["checkpoint"], best_path), f"best checkpoint {best['checkpoint']}")
     last_path = final_checkpoint(run_dir)
@@ -208,7 +214,8 @@ def case_refusals(args):
         expect_refusal(evaluate(args, "gru", checkpoint, ranks, extra=["model.dim=24"],
                                 expect_ok=False), checkpoint, "model.dim", "16", "24")
     expect_refusal(evaluate(args, "gru", checkpoint, 2, extra=["model.hidden=24"],
-                            expect_ok=False), checkpoint, "model.hidden", "dense/parameters")
+                            expect_ok=False), checkpoint, "model.hidden", "dense/parameters",
+                   "gru.weight_ih [48,16] at 0 in the checkpoint, gru.weight_ih [72,16] at 0 here")
     expect_refusal(evaluate(args, "gru", checkpoint, 2, extra=["model.kind=transformer"],
                             expect_ok=False), checkpoint, "model.kind")
 
