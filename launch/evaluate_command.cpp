@@ -77,8 +77,8 @@ bool parse_arguments(int argc, char** argv, Arguments& arguments) {
     } else if (!argument.empty() && argument[0] != '-' && arguments.config_path.empty()) {
       arguments.config_path = argument;
     } else {
-      std::fprintf(stderr, "slatetrain evaluate: unexpected argument '%s'\n\n%s",
-                   argument.c_str(), kUsage);
+      std::fprintf(stderr, "slatetrain evaluate: unexpected argument '%s'\n\n%s", argument.c_str(),
+                   kUsage);
       return false;
     }
   }

@@ -15,7 +15,6 @@
 #include "launch/stop_signal.hpp"
 #include "launch/trainer.hpp"
 
-
 namespace {
 
 constexpr const char* kUsage =

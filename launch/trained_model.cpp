@@ -157,8 +157,8 @@ void require_checkpoint_table(const CheckpointFileReader& reader, const Manifest
                         << config.data.path << " has " << manifest.num_items);
   REQUIRE(reader.dim() == config.model.dim,
           reader.path() << ": its item table is " << reader.num_items() << " x " << reader.dim()
-                        << ", this configuration's (model.dim) is " << manifest.num_items
-                        << " x " << config.model.dim);
+                        << ", this configuration's (model.dim) is " << manifest.num_items << " x "
+                        << config.model.dim);
 }
 
 namespace {
@@ -197,8 +197,8 @@ std::string parameter_layout(const ParameterBuffer& parameters) {
   return text.size() <= kLargestAttribute ? text : std::string();
 }
 
-void require_checkpoint_model(const CheckpointFileReader& reader,
-                              const ParameterBuffer& parameters, const RunConfig& config) {
+void require_checkpoint_model(const CheckpointFileReader& reader, const ParameterBuffer& parameters,
+                              const RunConfig& config) {
   const int64_t written = reader.dense_size("parameters");
   // The first parameter whose name, offset or shape differs, when the file records them.
   std::string first_difference;
@@ -213,20 +213,24 @@ void require_checkpoint_model(const CheckpointFileReader& reader,
       out << name << " " << nlohmann::json(shape).dump() << " at " << offset;
       return out.str();
     };
-    for (size_t i = 0; i < std::max(views.size(), layout.size()) && first_difference.empty();
-         ++i) {
-      const std::string here = i < views.size() ? describe(views[i].name, views[i].offset,
-                                                           views[i].shape)
-                                                : "nothing";
-      const std::string there =
-          i < layout.size() ? describe(layout[i].value("name", std::string()),
-                                       layout[i].value("offset", int64_t{-1}),
-                                       layout[i].value("shape", std::vector<int64_t>{}))
-                            : "nothing";
-      if (here != there) {
-        first_difference = "parameter " + std::to_string(i) + " is " + there +
-                           " in the checkpoint, " + here + " here";
+    try {
+      for (size_t i = 0; i < std::max(views.size(), layout.size()) && first_difference.empty();
+           ++i) {
+        const std::string here =
+            i < views.size() ? describe(views[i].name, views[i].offset, views[i].shape) : "nothing";
+        const std::string there = i < layout.size()
+                                      ? describe(layout[i].value("name", std::string()),
+                                                 layout[i].value("offset", int64_t{-1}),
+                                                 layout[i].value("shape", std::vector<int64_t>{}))
+                                      : "nothing";
+        if (here != there) {
+          first_difference = "parameter " + std::to_string(i) + " is " + there +
+                             " in the checkpoint, " + here + " here";
+        }
       }
+    } catch (const nlohmann::json::exception& error) {
+      RAISE(reader.path() << ": dense/parameters' layout is not a list of {name, offset, shape}: "
+                          << error.what());
     }
   }
   if (written == parameters.size() && first_difference.empty()) return;

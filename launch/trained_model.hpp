@@ -45,8 +45,7 @@ class TrainedModel {
   // Loads the checkpoint's dense/`name` (as many floats as the model's dense parameters) into
   // `destination` on the backend. `reader` is rank 0's (unused elsewhere). A count that is not
   // this model's is refused with the file's and the configuration's parameter lists.
-  void load_dense(const CheckpointFileReader* reader, const std::string& name,
-                  float* destination);
+  void load_dense(const CheckpointFileReader* reader, const std::string& name, float* destination);
   // Scatters the checkpoint's embedding dataset (`rows` or a row optimizer state) into the
   // table's `table`-th row table, in chunks of checkpoint.chunk_rows rows.
   void load_embedding_table(const CheckpointFileReader* reader, size_t table,
@@ -82,8 +81,8 @@ void require_checkpoint_table(const CheckpointFileReader& reader, const Manifest
 // checkpoint records its layout, every parameter's name, offset and shape. A mismatch names
 // the file, the first parameter that differs and the model.* keys that differ from the
 // checkpoint's own configuration.
-void require_checkpoint_model(const CheckpointFileReader& reader,
-                              const ParameterBuffer& parameters, const RunConfig& config);
+void require_checkpoint_model(const CheckpointFileReader& reader, const ParameterBuffer& parameters,
+                              const RunConfig& config);
 void require_checkpoint_dataset(const CheckpointFileReader& reader, const std::string& dataset_id,
                                 const RunConfig& config, const char* action);
 

@@ -96,8 +96,8 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
     dataset_id_ = dataset_identity(manifest_, config_.data.path);
   }
 
-  trained_ = std::make_unique<TrainedModel>(config_, host_, device_communicator_, backend_,
-                                            manifest_);
+  trained_ =
+      std::make_unique<TrainedModel>(config_, host_, device_communicator_, backend_, manifest_);
   embedding_ = &trained_->embedding();
   evaluator_ = &trained_->evaluator();
   item_counts_ = trained_->item_counts();
@@ -261,8 +261,8 @@ MetricMap Trainer::validate() {
   if (host_.rank() == 0) {
     if (best_step_ >= 0) {
       std::fprintf(stderr, "slatetrain: step %lld validation %s %.5f (best %.5f at step %lld)\n",
-                   static_cast<long long>(step_), config_.evaluation.metric.c_str(),
-                   found->second, best_metric_, static_cast<long long>(best_step_));
+                   static_cast<long long>(step_), config_.evaluation.metric.c_str(), found->second,
+                   best_metric_, static_cast<long long>(best_step_));
     } else {
       // NaN: a split without users (the evaluator warned); it never becomes the best.
       std::fprintf(stderr, "slatetrain: step %lld validation %s undefined (no best yet)\n",
