@@ -261,8 +261,8 @@ MetricMap Trainer::validate() {
   if (host_.rank() == 0) {
     if (best_step_ >= 0) {
       std::fprintf(stderr, "slatetrain: step %lld validation %s %.5f (best %.5f at step %lld)\n",
-                   static_cast<long long>(step_), config_.evaluation.metric.c_str(), found->second,
-                   best_metric_, static_cast<long long>(best_step_));
+                   static_cast<long long>(step_), config_.evaluation.metric.c_str(),
+                   found->second, best_metric_, static_cast<long long>(best_step_));
     } else {
       // NaN: a split without users (the evaluator warned); it never becomes the best.
       std::fprintf(stderr, "slatetrain: step %lld validation %s undefined (no best yet)\n",
