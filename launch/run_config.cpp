@@ -173,7 +173,7 @@ std::vector<KeySpec> declared_keys() {
       "directory written by `slateconvert finn` (relative paths: from the working directory)"));
   keys.push_back(bool_key(
       "data.allow_other_dataset", [](C& c) -> bool& { return c.data.allow_other_dataset; },
-      "--resume a checkpoint written on another dataset (default: refused)"));
+      "--resume or evaluate a checkpoint written on another dataset (default: refused)"));
   keys.push_back(string_key(
       "run.dir", [](C& c) -> std::string& { return c.run.dir; }, {},
       "run directory: checkpoints/, metrics.jsonl, config.yaml"));

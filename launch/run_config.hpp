@@ -13,7 +13,8 @@ namespace slatetrain {
 
 struct DataConfig {
   std::string path;  // a directory written by `slateconvert finn`
-  // --resume accepts a checkpoint whose dataset identity differs (launch/dataset_identity).
+  // --resume and `slatetrain evaluate` accept a checkpoint whose dataset identity differs
+  // (launch/dataset_identity).
   bool allow_other_dataset = false;
 };
 
