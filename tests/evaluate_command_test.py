@@ -10,7 +10,8 @@ Cases:
                and (--split valid) its `valid`; popularity equals the summary's
   transformer  the same for a transformer run
   refusals     a checkpoint of another dataset (refused; allowed with data.allow_other_dataset),
-               a missing file, a corrupt file, another model shape (model.dim, model.hidden):
+               a missing, truncated, non-HDF5 or bit-flipped file, another model shape
+               (model.dim, model.hidden, model.kind):
                refused, naming the file and the key; bad arguments exit 2; --help
   read-only    evaluate leaves the run directory as it was (no file added or changed), works
                while another process holds the run's lock, and never creates run.dir
@@ -209,6 +210,21 @@ def case_refusals(args):
     with open(corrupt, "wb") as target:
         target.write(b"not a checkpoint at all\n" * 100)
     expect_refusal(evaluate(args, "gru", corrupt, 1, expect_ok=False), corrupt)
+
+    # One flipped byte inside the weights: the Fletcher-32 checksum fails the read on rank 0
+    # (the only reader), which ends the job with the file's name (MPI_Abort at np=2).
+    with open(checkpoint, "rb") as source:
+        damaged = bytearray(source.read())
+    damaged[len(damaged) // 2] ^= 0xFF
+    with open(corrupt, "wb") as target:
+        target.write(damaged)
+    for ranks in (1, 2):
+        result = evaluate(args, "gru", corrupt, ranks, expect_ok=False)
+        print(result.stderr.strip()[:600])
+        check(result.returncode != 0, f"np={ranks}: a corrupted checkpoint was evaluated")
+        check(corrupt in result.stderr and "corrupted checkpoint" in result.stderr,
+              f"np={ranks}: the refusal of a corrupted checkpoint does not name it")
+        check(not result.stdout.strip(), "a refused evaluation printed a result")
 
     for ranks in (1, 2):
         expect_refusal(evaluate(args, "gru", checkpoint, ranks, extra=["model.dim=24"],
