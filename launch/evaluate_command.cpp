@@ -73,7 +73,10 @@ bool parse_arguments(int argc, char** argv, Arguments& arguments) {
     std::string override_text;
     if (value("--set", override_text)) {
       arguments.overrides.push_back(override_text);
-    } else if (value("--checkpoint", arguments.checkpoint) || value("--split", arguments.split)) {
+    } else if (value("--checkpoint", arguments.checkpoint)) {
+      continue;
+    } else if (value("--split", arguments.split)) {
+      continue;
     } else if (!argument.empty() && argument[0] != '-' && arguments.config_path.empty()) {
       arguments.config_path = argument;
     } else {
