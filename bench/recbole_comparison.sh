@@ -90,4 +90,4 @@ if ! $has_report; then
   extra+=(--report "$root/bench/results/recbole_ml100k.md")
 fi
 "$venv/bin/python" "$root/bench/recbole_ml100k.py" --data "$data" --converted "$converted" \
-  --slatetrain "$build/bin/slatetrain" --work "$work" "${extra[@]}"
+  --slatetrain "$build/bin/slatetrain" --work "$work" --command-line "$*" "${extra[@]}"

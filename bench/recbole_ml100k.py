@@ -296,6 +296,8 @@ SLATETRAIN_MODELS = {
 
 
 def slatetrain_yaml(variant, args, converted, run_dir, steps_per_epoch):
+    epochs = variant.get("epochs", args.epochs)
+    stopping_step = variant.get("stopping_step", args.stopping_step)
     model = dict(SLATETRAIN_MODELS[variant["model"]])
     model["max_length"] = variant["max_length"]
     model["interaction_type_embedding"] = False
@@ -307,12 +309,12 @@ def slatetrain_yaml(variant, args, converted, run_dir, steps_per_epoch):
         "optimizer:\n  dense:\n    kind: adam\n    learning_rate: %g\n    weight_decay: 0.0\n"
         "  embedding:\n    kind: adam\n    learning_rate: %g" % (args.learning_rate,
                                                               args.learning_rate),
-        f"schedule:\n  epochs: {args.epochs}\n  batch_users: {args.slatetrain_batch}\n"
+        f"schedule:\n  epochs: {epochs}\n  batch_users: {args.slatetrain_batch}\n"
         "  warmup_steps: 0\n  decay: constant\n  gradient_clip: 0.0",
         # RecBole stops after stopping_step + 1 validations without improvement.
         f"evaluation:\n  every_steps: {steps_per_epoch}\n  k: [{K}]\n  metric: ndcg@{K}\n"
-        f"  patience: {args.stopping_step + 1}\n  exclude_seen: false",
-        f"checkpoint:\n  every_steps: {steps_per_epoch}\n  keep: {args.stopping_step + 3}",
+        f"  patience: {stopping_step + 1}\n  exclude_seen: false",
+        f"checkpoint:\n  every_steps: {steps_per_epoch}\n  keep: {stopping_step + 3}",
         "logging:\n  progress_seconds: 30\n  metrics_every_steps: %d" % steps_per_epoch,
     ]
     return "\n".join(lines) + "\n"
@@ -397,18 +399,71 @@ def fmt(value, digits=4):
     return f"{value:.{digits}f}"
 
 
+SETUP = """\
+# RecBole 1.2.1 against slatetrain on MovieLens-100K
+
+`bench/recbole_comparison.sh {arguments}` (written by `bench/recbole_ml100k.py`; every figure and
+the validation curves are in its JSON file). Both systems ran one after the other in one run,
+on the CPU, {threads} threads each.
+
+**Data and split.** ml-100k as the recbole 1.2.1 wheel ships it (`launch/fetch-ml-100k.sh`):
+every one of the 100,000 ratings (no rating threshold, no k-core; ml-100k has no duplicates),
+943 users, 1,682 items, the same catalogue on both sides. Leave-one-out in time order: each
+user's last event is test, the one before validation, the rest training (RecBole
+`eval_args: {{split: {{LS: valid_and_test}}, order: TO, mode: full}}`; slatetrain
+`slateconvert sessions --protocol leave-one-out`). Ties in time keep file order on both sides.
+
+**Evaluation.** Full ranking of the 1,682 items for each of the 943 users, one target each.
+HR@10 is the share of users whose target is in the top 10, NDCG@10 is 1/log2(rank + 1) (the
+ideal DCG of one target is 1), MRR@10 is 1/rank, each 0 outside the top 10: RecBole's
+`Hit`, `NDCG` and `MRR` and slatetrain's `hitrate`, `ndcg` and `mrr` are the same formulas for
+one target. RecBole masks no history item for sequential models (its `FullSortEvalDataLoader`
+passes no history when `MODEL_TYPE` is sequential; only the padding id is ranked out), while
+slatetrain's default (`evaluation.exclude_seen: true`) ranks out every item of the user's
+earlier events. The first table uses RecBole's rule on both sides (slatetrain with
+`exclude_seen: false`); the second excludes the history on both sides (RecBole's best model
+scored again by this script).
+
+**Training.** CE over the full catalogue on both sides (RecBole `loss_type: CE`, slatetrain
+`objective.kind: full_softmax`), Adam at {learning_rate:g} without weight decay or clipping,
+constant learning rate, validation every epoch, early stopping on valid NDCG@10 (RecBole
+`stopping_step`; slatetrain `patience` = stopping_step + 1, the same count), test with the
+weights of the best validation (RecBole `load_best_model`; slatetrain: the best validation's
+checkpoint resumed with no step left, because its own summary tests the last weights).
+
+| | RecBole | slatetrain |
+|---|---|---|
+| GRU | GRU4Rec: item vectors 64, GRU state 128, 1 layer, dropout 0.3 on the inputs | `gru`: dim 64, hidden 128, no dropout (none exists), init std 0.034 |
+| self-attention | SASRec: 2 post-norm blocks, 2 heads, 64, FFN 256 GELU, dropout 0.5 / attention 0.5, init std 0.02 | `transformer`: 2 pre-norm blocks, 2 heads, 64, FFN 256 GELU, dropout 0.5 / 0.5, init std 0.02 |
+| history the model sees | the last {max_length} events (`MAX_ITEM_LIST_LENGTH`) | `model.max_length: {max_length}` (window), or the whole history ("whole history" rows) |
+| training targets per epoch | 97,171: every event e_1 .. e_(n-3) of every user, each a sample with its last {max_length} events (RecBole's data augmentation) | window {max_length}: 39,157, only the last {max_length} training events of each user (the loader cuts one window per user); whole history: 98,114 (e_0 .. e_(n-3)) |
+| batch | {recbole_batch} samples, about 48 steps per epoch | {slatetrain_batch} users (about 2,000 targets at the whole history, 830 at window 50), 48 steps per epoch |
+
+Seconds per epoch are training only (RecBole's `_train_epoch`; slatetrain's step times), the
+validation's seconds beside them. The machine is a 2-core VM shared with other engineers'
+builds and tests: the load average before and after each run is given, and every time here is
+inflated by it, RecBole's and slatetrain's alike.
+
+"""
+
+
 def report(results, facts, args):
     rows = []
-    for r in results:
+    for r in sorted(results, key=lambda r: (r["system"] == "slatetrain", r["model"])):
         if r["system"].startswith("RecBole"):
             label = f"RecBole {r['model']}"
             epochs = f"{r['epochs']} (best {r['best_epoch'] + 1})"
         else:
-            label = f"slatetrain {r['model']}"
+            window = r["config"]["max_length"] or "whole history"
+            label = f"slatetrain {r['config']['model']} (window {window})"
             epochs = f"{r['epochs']:g} (best {r['best_step'] // r['steps_per_epoch']})"
         rows.append((label, r, epochs))
     popularity = next(r for r in results if r["system"] == "slatetrain")
-    lines = []
+    arguments = args.command_line
+    lines = [SETUP.format(arguments=arguments, threads=args.threads,
+                          learning_rate=args.learning_rate, max_length=args.max_length,
+                          recbole_batch=args.recbole_batch,
+                          slatetrain_batch=args.slatetrain_batch)]
     for rule, title in (("recbole_rule", "RecBole's rule for sequential models: nothing excluded "
                          "from the full ranking (the primary comparison)"),
                         ("history_excluded", "History excluded: every item of the user's earlier "
@@ -436,12 +491,12 @@ def report(results, facts, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", required=True, help="directory with ml-100k.inter")
-    parser.add_argument("--converted", required=True, help="slateconvert sessions output")
-    parser.add_argument("--slatetrain", required=True, help="the slatetrain binary")
-    parser.add_argument("--work", required=True)
+    parser.add_argument("--data", help="directory with ml-100k.inter")
+    parser.add_argument("--converted", help="slateconvert sessions output")
+    parser.add_argument("--slatetrain", help="the slatetrain binary")
+    parser.add_argument("--work")
     parser.add_argument("--report", required=True)
-    parser.add_argument("--json", required=True)
+    parser.add_argument("--json")
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--stopping-step", type=int, default=5,
                         help="RecBole's stopping_step; slatetrain's patience is this + 1")
@@ -450,13 +505,31 @@ def main():
     parser.add_argument("--slatetrain-batch", type=int, default=20,
                         help="users per batch: 20 users x ~103 targets ~ RecBole's 2048")
     parser.add_argument("--max-length", type=int, default=50, help="RecBole MAX_ITEM_LIST_LENGTH")
+    parser.add_argument("--long-epochs", type=int, default=0,
+                        help="also train each slatetrain model up to this many epochs")
+    parser.add_argument("--long-stopping-step", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--only", default="GRU4Rec,SASRec,gru,transformer",
                         help="comma list of runs (default %(default)s; also gru-full, "
                         "transformer-full: slatetrain on the whole history)")
+    parser.add_argument("--from-json", help="only write --report again from this JSON file")
+    parser.add_argument("--command-line", default="",
+                        help="the comparison script's arguments, for the report")
     args = parser.parse_args()
-    work = os.path.abspath(args.work)
+    if args.from_json:
+        saved = json.load(open(args.from_json))
+        for key, value in saved["arguments"].items():
+            if key not in ("report", "from_json", "json"):
+                setattr(args, key, value)
+        with open(args.report, "w") as out:
+            out.write(report(saved["results"], saved["facts"], args))
+        return
+    for name in ("data", "converted", "slatetrain", "work", "report", "json"):
+        if getattr(args, name) is None:
+            parser.error(f"--{name} is required")
+        setattr(args, name, os.path.abspath(getattr(args, name)))
+    work = args.work
     os.makedirs(work, exist_ok=True)
     os.chdir(work)  # RecBole writes log/ and its checkpoints under the current directory
 
@@ -480,6 +553,36 @@ def main():
     ]
     only = set(filter(None, args.only.split(",")))
     results = []
+
+    def save():
+        # After every run, so that a stopped benchmark keeps what it measured.
+        if any(r["system"] == "slatetrain" for r in results):
+            with open(args.report, "w") as out:
+                out.write(report(results, facts, args))
+        json.dump({"results": results, "facts": facts, "arguments": vars(args)},
+                  open(args.json, "w"), indent=1)
+
+    # slatetrain first (minutes), then RecBole (far slower on a CPU).
+    # The window of RecBole's MAX_ITEM_LIST_LENGTH by default; "-full" variants see the whole
+    # history (every training target, but 943 x 737 padded steps per epoch: slow).
+    variants = [
+        {"name": "gru", "model": "gru", "max_length": args.max_length},
+        {"name": "transformer", "model": "transformer", "max_length": args.max_length},
+        {"name": "gru-full", "model": "gru", "max_length": 0},
+        {"name": "transformer-full", "model": "transformer", "max_length": 0},
+    ]
+    if args.long_epochs > 0:
+        # The same slatetrain runs trained longer than RecBole could be in this run.
+        variants += [dict(v, name=v["name"] + "-long", epochs=args.long_epochs,
+                          stopping_step=args.long_stopping_step)
+                     for v in variants if v["name"] in only]
+        only |= {v["name"] for v in variants if v["name"].endswith("-long")}
+    for variant in variants:
+        if variant["name"] not in only:
+            continue
+        results.append(run_slatetrain(variant, args, os.path.abspath(args.converted), work,
+                                      manifest))
+        save()
     for model_name in ("GRU4Rec", "SASRec"):
         if model_name not in only:
             continue
@@ -491,25 +594,7 @@ def main():
                      f"{catalogue_equal}; this script's metrics without exclusion equal RecBole's "
                      f"evaluator's: {r['own_metrics_match_recbole']}.")
         results.append(r)
-        json.dump(results, open(args.json, "w"), indent=1)
-    # The window of RecBole's MAX_ITEM_LIST_LENGTH by default; "-full" variants see the whole
-    # history (every training target, but 943 x 737 padded steps per epoch: slow).
-    variants = [
-        {"name": "gru", "model": "gru", "max_length": args.max_length},
-        {"name": "transformer", "model": "transformer", "max_length": args.max_length},
-        {"name": "gru-full", "model": "gru", "max_length": 0},
-        {"name": "transformer-full", "model": "transformer", "max_length": 0},
-    ]
-    for variant in variants:
-        if variant["name"] not in only:
-            continue
-        results.append(run_slatetrain(variant, args, os.path.abspath(args.converted), work,
-                                      manifest))
-        json.dump(results, open(args.json, "w"), indent=1)
-    with open(args.report, "w") as out:
-        out.write(report(results, facts, args))
-    json.dump({"results": results, "facts": facts, "arguments": vars(args)},
-              open(args.json, "w"), indent=1)
+        save()
     print(open(args.report).read())
 
 
