@@ -169,7 +169,7 @@ def recbole_config(model, args, data_root, work):
     config.update({
         "data_path": data_root,
         "checkpoint_dir": os.path.join(work, "recbole-saved"),
-        "use_gpu": False,
+        "use_gpu": args.recbole_gpu,
         "seed": args.seed,
         "reproducibility": True,
         "show_progress": False,
@@ -534,6 +534,8 @@ def main():
     parser.add_argument("--long-epochs", type=int, default=0,
                         help="also train each slatetrain model up to this many epochs")
     parser.add_argument("--long-stopping-step", type=int, default=5)
+    parser.add_argument("--recbole-gpu", action="store_true",
+                        help="RecBole on the GPU (slatetrain stays on the CPU; untested here)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--only", default="GRU4Rec,SASRec,gru,transformer",
