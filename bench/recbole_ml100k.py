@@ -487,6 +487,8 @@ def report(results, facts, args):
                           learning_rate=args.learning_rate, max_length=args.max_length,
                           recbole_batch=args.recbole_batch,
                           slatetrain_batch=args.slatetrain_batch)]
+    if getattr(args, "note", ""):
+        lines += [args.note, ""]
     for rule, title in (("recbole_rule", "RecBole's rule for sequential models: nothing excluded "
                          "from the full ranking (the primary comparison)"),
                         ("history_excluded", "History excluded: every item of the user's earlier "
@@ -544,6 +546,7 @@ def main():
     parser.add_argument("--from-json", nargs="+",
                         help="only write --report again from these JSON files (runs of the "
                         "same arguments split over several processes are merged)")
+    parser.add_argument("--note", default="", help="a paragraph for the report (--from-json)")
     parser.add_argument("--command-line", default="",
                         help="the comparison script's arguments, for the report")
     args = parser.parse_args()
@@ -561,7 +564,7 @@ def main():
         results, facts = list(runs.values()), list(checks.values())
         command_line = args.command_line
         for key, value in json.load(open(args.from_json[0]))["arguments"].items():
-            if key not in ("report", "from_json", "json", "command_line"):
+            if key not in ("report", "from_json", "json", "command_line", "note"):
                 setattr(args, key, value)
         args.command_line = command_line
         with open(args.report, "w") as out:
