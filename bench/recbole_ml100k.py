@@ -370,7 +370,7 @@ def run_slatetrain(variant, args, converted, work, manifest):
     result = {
         "system": "slatetrain", "model": name, "config": variant, "epochs": summary["epochs"],
         "steps": summary["steps"], "steps_per_epoch": steps_per_epoch,
-        "best_step": best_step, "best_epoch": best_step / steps_per_epoch - 1,
+        "best_step": best_step, "best_epoch": best_step // steps_per_epoch - 1,
         "seconds_per_epoch": train_seconds / summary["epochs"],
         "valid_seconds": float(np.mean([r["seconds"] for r in valid])),
         "valid_curve": [v for _, v in curve], "load_before": load_before, "load_after": load_after,
