@@ -22,19 +22,10 @@ import fcntl
 import json
 import os
 import shutil
-import subprocess
 import sys
 
-MPI_ENV = {
-    "OMPI_ALLOW_RUN_AS_ROOT": "1",
-    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-    "OMPI_MCA_rmaps_base_oversubscribe": "1",
-    "OMPI_MCA_btl_vader_single_copy_mechanism": "none",
-    "OMPI_MCA_btl": "self,vader",
-    "SLATETRAIN_PROGRESS_SECONDS": "1000",
-}
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFIG = os.path.join(ROOT, "configs", "gru-small.yaml")
+from mpi_run_support import CONFIG, Failure, check, run
+
 USERS, ITEMS = 2000, 300  # about 50 test users
 # Shared by training and evaluation: the evaluation settings must be the same for the figures
 # to be comparable (every user of the split is evaluated, on any world size).
@@ -49,28 +40,6 @@ TRAIN = ["schedule.max_steps=9", "schedule.batch_users=32", "evaluation.every_st
 MODELS = {"gru": ["model.kind=gru"],
           "transformer": ["model.kind=transformer", "objective.kind=mixed"]}
 TOLERANCE = 1e-9
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def run(command, expect_ok=True, timeout=300):
-    print("$ " + " ".join(command), flush=True)
-    merged = dict(os.environ)
-    merged.update(MPI_ENV)
-    result = subprocess.run(command, env=merged, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, timeout=timeout)
-    if expect_ok and result.returncode != 0:
-        print(result.stdout[-3000:])
-        print(result.stderr[-3000:])
-        raise Failure(f"exit {result.returncode}: {' '.join(command)}")
-    return result
 
 
 def launcher(ranks):

@@ -20,47 +20,16 @@ import json
 import math
 import os
 import shutil
-import subprocess
 import sys
 
-MPI_ENV = {
-    "OMPI_ALLOW_RUN_AS_ROOT": "1",
-    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-    "OMPI_MCA_rmaps_base_oversubscribe": "1",
-    "OMPI_MCA_btl_vader_single_copy_mechanism": "none",
-    "OMPI_MCA_btl": "self,vader",
-    "SLATETRAIN_PROGRESS_SECONDS": "1000",
-}
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFIG = os.path.join(ROOT, "configs", "gru-small.yaml")
+from mpi_run_support import CONFIG, Failure, check, run
+
 USERS, ITEMS = 600, 300
 COMMON = ["model.dim=8", "schedule.max_steps=2", "schedule.batch_users=64",
           "evaluation.every_steps=0", "checkpoint.every_steps=0", "schedule.warmup_steps=0",
           "run.device=cpu", "run.threads=1"]
 # The ranking metrics every split reports (evaluation.k of gru-small.yaml is a superset).
 RANKING = ("hitrate@10", "ndcg@10", "mrr@10", "recall@10", "hits@10", "coverage@10")
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def run(command, expect_ok=True):
-    print("$ " + " ".join(command), flush=True)
-    environment = dict(os.environ)
-    environment.update(MPI_ENV)
-    result = subprocess.run(command, env=environment, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, timeout=300)
-    if expect_ok and result.returncode != 0:
-        print(result.stdout[-3000:])
-        print(result.stderr[-3000:])
-        raise Failure(f"exit {result.returncode}: {' '.join(command)}")
-    return result
 
 
 def not_json(name):

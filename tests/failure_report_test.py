@@ -21,33 +21,14 @@ import subprocess
 import sys
 import zlib
 
-MPI_ENV = {
-    "OMPI_ALLOW_RUN_AS_ROOT": "1",
-    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-    "OMPI_MCA_rmaps_base_oversubscribe": "1",
-    "OMPI_MCA_btl_vader_single_copy_mechanism": "none",
-    "OMPI_MCA_btl": "self,vader",
-    "SLATETRAIN_PROGRESS_SECONDS": "1000",
-}
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFIG = os.path.join(ROOT, "configs", "gru-small.yaml")
+from mpi_run_support import CONFIG, Failure, check, env
+
 BANNERS = ("MPI_ABORT was invoked", "Primary job", "mpirun detected", "mpirun noticed")
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
 
 
 def run(command, timeout=120):
     print("$ " + " ".join(command), flush=True)
-    environment = dict(os.environ)
-    environment.update(MPI_ENV)
-    return subprocess.run(command, env=environment, stdout=subprocess.PIPE,
+    return subprocess.run(command, env=env(), stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, timeout=timeout)
 
 

@@ -18,34 +18,11 @@ import subprocess
 import sys
 import time
 
-MPI_ENV = {
-    "OMPI_ALLOW_RUN_AS_ROOT": "1",
-    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-    "OMPI_MCA_rmaps_base_oversubscribe": "1",
-    "OMPI_MCA_btl_vader_single_copy_mechanism": "none",
-    "OMPI_MCA_btl": "self,vader",
-    "SLATETRAIN_PROGRESS_SECONDS": "1000",
-}
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFIG = os.path.join(ROOT, "configs", "gru-small.yaml")
+from mpi_run_support import CONFIG, ROOT, Failure, check, env
+
 SETTINGS = ["model.dim=16", "evaluation.every_steps=0", "checkpoint.every_steps=0",
             "logging.metrics_every_steps=1", "schedule.warmup_steps=0", "run.device=cpu",
             "run.threads=1", "schedule.batch_users=16"]
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def environment():
-    merged = dict(os.environ)
-    merged.update(MPI_ENV)
-    return merged
 
 
 def converted(args):
@@ -91,7 +68,7 @@ def stop_and_check(args, how):
     print("$ " + " ".join(command(args, run_dir, ["schedule.epochs=100000"])), flush=True)
     # Its own process group, as a batch script or a terminal job has.
     process = subprocess.Popen(command(args, run_dir, ["schedule.epochs=100000"]),
-                               env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, start_new_session=True)
     try:
         wait_for_training(run_dir, process)
@@ -117,7 +94,7 @@ def stop_and_check(args, how):
     check("MPI_ABORT" not in stderr and "failed" not in stderr, f"{how}: a failure was reported")
     # The checkpoint continues.
     resumed = subprocess.run(command(args, run_dir, [f"schedule.max_steps={summary['steps'] + 2}"])
-                             + ["--resume"], env=environment(), stdout=subprocess.PIPE,
+                             + ["--resume"], env=env(), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, timeout=300)
     check(resumed.returncode == 0, f"{how}: resume failed: {resumed.stderr[-1500:]}")
     final = json.loads(resumed.stdout.strip().splitlines()[-1])

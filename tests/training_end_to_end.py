@@ -26,16 +26,8 @@ import subprocess
 import sys
 import time
 
-MPI_ENV = {
-    "OMPI_ALLOW_RUN_AS_ROOT": "1",
-    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-    "OMPI_MCA_rmaps_base_oversubscribe": "1",
-    "OMPI_MCA_btl_vader_single_copy_mechanism": "none",
-    "OMPI_MCA_btl": "self,vader",
-    "SLATETRAIN_PROGRESS_SECONDS": "1000",
-}
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFIG = os.path.join(ROOT, "configs", "gru-small.yaml")
+from mpi_run_support import CONFIG, Failure, check, env, run
+
 
 # Small and fast: every run here takes seconds on 2 cores.
 TINY_USERS, TINY_ITEMS = 256, 300
@@ -43,32 +35,6 @@ LEARN_USERS, LEARN_ITEMS = 16000, 2000
 COMMON = ["model.dim=16", "evaluation.every_steps=0", "checkpoint.every_steps=0",
           "logging.metrics_every_steps=1", "schedule.warmup_steps=0",
           "evaluation.batch_users=128", "run.device=cpu", "run.threads=1"]
-
-
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def env():
-    merged = dict(os.environ)
-    merged.update(MPI_ENV)
-    return merged
-
-
-def run(command, expect_ok=True, timeout=300):
-    print("$ " + " ".join(command), flush=True)
-    result = subprocess.run(command, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, timeout=timeout)
-    if expect_ok and result.returncode != 0:
-        print(result.stdout[-3000:])
-        print(result.stderr[-3000:])
-        raise Failure(f"exit {result.returncode}: {' '.join(command)}")
-    return result
 
 
 def slatetrain_command(args, ranks, data, run_dir, settings, resume=False):

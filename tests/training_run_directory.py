@@ -35,8 +35,8 @@ import subprocess
 import sys
 import time
 
-from training_end_to_end import (CONFIG, MPI_ENV, Failure, check, env, rank_pids, run,
-                                 wait_for_training)
+from mpi_run_support import CONFIG, Failure, check, env, run
+from training_end_to_end import rank_pids, wait_for_training
 
 COMMON = ["model.dim=16", "evaluation.every_steps=0", "checkpoint.every_steps=0",
           "logging.metrics_every_steps=1", "schedule.warmup_steps=0",

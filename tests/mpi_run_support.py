@@ -1,0 +1,47 @@
+"""What the Python test drivers that run slatetrain under real mpirun share: the Open MPI
+environment of CTest's MPI cases (root allowed, oversubscribed 2 cores, shared memory only),
+the default config, and running a command with its output kept for the checks.
+Standard library only."""
+import os
+import subprocess
+
+# As SLATETRAIN_MPI_ENVIRONMENT in tests/CMakeLists.txt; progress lines kept out of the logs.
+MPI_ENV = {
+    "OMPI_ALLOW_RUN_AS_ROOT": "1",
+    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+    "OMPI_MCA_rmaps_base_oversubscribe": "1",
+    "OMPI_MCA_btl_vader_single_copy_mechanism": "none",
+    "OMPI_MCA_btl": "self,vader",
+    "SLATETRAIN_PROGRESS_SECONDS": "1000",
+}
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIG = os.path.join(ROOT, "configs", "gru-small.yaml")
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def env():
+    """This process's environment with MPI_ENV over it."""
+    merged = dict(os.environ)
+    merged.update(MPI_ENV)
+    return merged
+
+
+def run(command, expect_ok=True, timeout=300):
+    """Runs `command` under env(), output captured; with expect_ok a non-zero exit prints the
+    tail of both streams and raises Failure."""
+    print("$ " + " ".join(command), flush=True)
+    result = subprocess.run(command, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, timeout=timeout)
+    if expect_ok and result.returncode != 0:
+        print(result.stdout[-3000:])
+        print(result.stderr[-3000:])
+        raise Failure(f"exit {result.returncode}: {' '.join(command)}")
+    return result
