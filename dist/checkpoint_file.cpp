@@ -89,8 +89,8 @@ bool has_attribute(hid_t object, const char* name, const std::string& path) {
 // Opens attribute `name` after checking what a reader is about to copy out of it: `elements`
 // values (a scalar or a 1-D list of that length) of the type class `type_class`. A file that says
 // otherwise is refused here: H5Aread would write as many values as the file holds.
-Hdf5Handle open_attribute(hid_t object, const char* name, H5T_class_t type_class,
-                          hssize_t elements, const std::string& path) {
+Hdf5Handle open_attribute(hid_t object, const char* name, H5T_class_t type_class, hssize_t elements,
+                          const std::string& path) {
   REQUIRE(has_attribute(object, name, path),
           path << ": not a slatetrain checkpoint (attribute '" << name << "' missing)");
   Hdf5Handle attribute(CHECK_HDF5(H5Aopen(object, name, H5P_DEFAULT), path), H5Aclose);
@@ -291,8 +291,7 @@ CheckpointFileReader::CheckpointFileReader(const std::string& path)
   read_header();
 }
 
-CheckpointFileReader::CheckpointFileReader(const std::string& name, const void* image,
-                                           size_t bytes)
+CheckpointFileReader::CheckpointFileReader(const std::string& name, const void* image, size_t bytes)
     : state_(std::make_unique<State>()) {
   state_->path = name;
   silence_hdf5_errors();

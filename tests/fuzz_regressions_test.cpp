@@ -2,15 +2,16 @@
 // committed input under tests/fuzz/regressions/<target>/ must be refused with slatetrain::Error
 // naming the file, where it used to crash, overflow or allocate what a corrupt field said.
 #include <gtest/gtest.h>
+#include <hdf5.h>
+#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
 #include "data/npz_reader.hpp"
+#include "dist/checkpoint_file.hpp"
 #include "tests/fuzz/fuzz_read_rows.hpp"
 
 namespace slatetrain {
@@ -19,11 +20,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path kRegressions = fs::path(SLATETRAIN_SOURCE_DIR) / "tests/fuzz/regressions";
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 // Expects an Error whose message contains `expected`.
 template <typename Call>
@@ -40,6 +36,116 @@ TEST(FuzzRegressions, NpyHeaderLengthIsCheckedBeforeAllocating) {
   // A 153-byte v3 file whose length field says 0x277b0076: the reader allocated 660 MB for it.
   const fs::path input = kRegressions / "npy/header_length_allocates.npy";
   expect_error([&] { open_npy_file(input.string()); }, "corrupt .npy header: its length field");
+}
+
+TEST(FuzzRegressions, NpyShapeOverflowIsRefused) {
+  // (10**18 - 1, 8) int32: its byte count overflows int64; the reader multiplied it (undefined).
+  std::string dict = "{'descr': '<i4', 'fortran_order': False, 'shape': (999999999999999999, 8), }";
+  expect_error([&] { parse_npy_header_dict(dict, 1, "x.npy"); }, "overflows 64 bits");
+  // 19 digits: std::stoll threw std::out_of_range, an exception that names no file.
+  dict = "{'descr': '<i4', 'fortran_order': False, 'shape': (99999999999999999999,), }";
+  expect_error([&] { parse_npy_header_dict(dict, 1, "x.npy"); }, "x.npy: malformed .npy header");
+  // A zero dimension does not hide an overflowing row size.
+  dict = "{'descr': '<i8', 'fortran_order': False, 'shape': (0, 999999999999999999, 4), }";
+  expect_error([&] { parse_npy_header_dict(dict, 1, "x.npy"); }, "overflows 64 bits");
+}
+
+TEST(FuzzRegressions, Zip64DirectorySizeThatWrapsIsRefused) {
+  // A zip64 end record whose directory size is 2**64 - 16: offset + size wrapped below the file
+  // size, and the reader allocated 2**64 - 16 bytes (std::length_error).
+  const fs::path input = kRegressions / "npz/zip64_directory_size_wraps.npz";
+  expect_error([&] { NpzArchive archive(input.string()); }, "the central directory");
+}
+
+// A valid checkpoint (4 x 2 table) in memory, changed by `edit` before it is read.
+class CheckpointFieldsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = fs::temp_directory_path() /
+            ("fuzz_regressions_" + std::to_string(getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".h5");
+    CheckpointFileWriter writer(path_.string(), 4, 2, {"first_moment"});
+    writer.write_dense("parameters", {1, 2, 3});
+    const std::vector<float> rows(8, 0.5f);
+    writer.write_embedding_rows("rows", 0, 4, rows.data());
+    writer.write_embedding_rows("first_moment", 0, 4, rows.data());
+    writer.finish(CheckpointHeader{});
+  }
+  void TearDown() override { fs::remove(path_); }
+
+  // Opens the file read-write for an edit with the HDF5 API.
+  template <typename Edit>
+  void edit(Edit change) {
+    const hid_t file = H5Fopen(path_.string().c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    change(file);
+    ASSERT_GE(H5Fclose(file), 0);
+  }
+  // Replaces attribute `name` of `object` by one of `count` int64 values (a 1-D list).
+  static void replace_attribute(hid_t file, const char* object, const char* name, hsize_t count) {
+    ASSERT_GE(H5Adelete_by_name(file, object, name, H5P_DEFAULT), 0);
+    const hid_t space = H5Screate_simple(1, &count, nullptr);
+    const hid_t attribute = H5Acreate_by_name(file, object, name, H5T_STD_I64LE, space, H5P_DEFAULT,
+                                              H5P_DEFAULT, H5P_DEFAULT);
+    const std::vector<int64_t> values(count, 7);
+    EXPECT_GE(H5Awrite(attribute, H5T_NATIVE_INT64, values.data()), 0);
+    H5Aclose(attribute);
+    H5Sclose(space);
+  }
+  fs::path path_;
+};
+
+TEST_F(CheckpointFieldsTest, UnchangedReads) {
+  CheckpointFileReader reader(path_.string());
+  EXPECT_EQ(reader.read_dense("parameters"), (std::vector<float>{1, 2, 3}));
+  std::vector<float> rows(8);
+  reader.read_embedding_rows("first_moment", 0, 4, rows.data());
+  EXPECT_EQ(rows[7], 0.5f);
+}
+
+TEST_F(CheckpointFieldsTest, AttributeWithSeveralValuesIsRefused) {
+  // fuzz_checkpoint_fields: "step" with several values was read into one int64 on the stack
+  // (stack-buffer-overflow; tests/fuzz/regressions/checkpoint_fields/).
+  edit([](hid_t file) { replace_attribute(file, "/", "step", 5); });
+  expect_error([&] { CheckpointFileReader reader(path_.string()); },
+               "attribute 'step' holds 5 value(s)");
+}
+
+TEST_F(CheckpointFieldsTest, RngStateOfAnotherLengthIsRefused) {
+  edit([](hid_t file) { replace_attribute(file, "/", "rng_state", 9); });
+  expect_error([&] { CheckpointFileReader reader(path_.string()); },
+               "attribute 'rng_state' holds 9 value(s)");
+}
+
+TEST_F(CheckpointFieldsTest, DenseSizeThatDisagreesWithTheDatasetIsRefused) {
+  // "size" 1 for a 3-value dataset: H5Dread wrote 3 floats into a vector of 1.
+  edit([](hid_t file) {
+    const hid_t dataset = H5Dopen2(file, "/dense/parameters", H5P_DEFAULT);
+    const hid_t attribute = H5Aopen(dataset, "size", H5P_DEFAULT);
+    const int64_t one = 1;
+    EXPECT_GE(H5Awrite(attribute, H5T_NATIVE_INT64, &one), 0);
+    H5Aclose(attribute);
+    H5Dclose(dataset);
+  });
+  CheckpointFileReader reader(path_.string());
+  expect_error([&] { reader.read_dense("parameters"); },
+               "dense/parameters has 3 values but its size attribute says 1");
+}
+
+TEST_F(CheckpointFieldsTest, TableShapeThatDisagreesWithTheDatasetIsRefused) {
+  // dim 3 for a 4 x 2 table: rows were selected outside what the caller's buffer describes.
+  edit([](hid_t file) {
+    const hid_t group = H5Gopen2(file, "/embedding", H5P_DEFAULT);
+    const hid_t attribute = H5Aopen(group, "dim", H5P_DEFAULT);
+    const int64_t three = 3;
+    EXPECT_GE(H5Awrite(attribute, H5T_NATIVE_INT64, &three), 0);
+    H5Aclose(attribute);
+    H5Gclose(group);
+  });
+  CheckpointFileReader reader(path_.string());
+  std::vector<float> rows(12);
+  expect_error([&] { reader.read_embedding_rows("rows", 0, 4, rows.data()); },
+               "embedding/rows is 4 x 2 but num_items and dim say 4 x 3");
 }
 
 }  // namespace

@@ -56,8 +56,7 @@ void write_attribute(FuzzedDataProvider& input, hid_t object, const char* name, 
   }
   const bool scalar = input.ConsumeIntegralInRange(0, 3) != 0;
   const hsize_t count = scalar ? 1 : input.ConsumeIntegralInRange<hsize_t>(0, 5);
-  Hdf5Handle space(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, nullptr),
-                   H5Sclose);
+  Hdf5Handle space(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &count, nullptr), H5Sclose);
   Hdf5Handle attribute(H5Acreate2(object, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
   if (attribute < 0) return;
   if (H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0) {
@@ -81,17 +80,17 @@ Hdf5Handle make_group(FuzzedDataProvider& input, hid_t parent, const char* name)
   if (choice == 1) {
     const hsize_t one = 1;
     Hdf5Handle space(H5Screate_simple(1, &one, nullptr), H5Sclose);
-    return Hdf5Handle(H5Dcreate2(parent, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT,
-                                 H5P_DEFAULT),
-                      H5Dclose);
+    return Hdf5Handle(
+        H5Dcreate2(parent, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+        H5Dclose);
   }
   return Hdf5Handle(H5Gcreate2(parent, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
 }
 
 // A dataset of 1 or 2 dimensions of small extent, float32 mostly, filled from the input.
 void write_dataset(FuzzedDataProvider& input, hid_t group, const std::string& name, int rank) {
-  static const hid_t kTypes[] = {H5T_IEEE_F32LE, H5T_IEEE_F32LE, H5T_IEEE_F32LE, H5T_IEEE_F64LE,
-                                 H5T_STD_I8LE,   H5T_STD_I64LE};
+  static const hid_t kTypes[] = {H5T_IEEE_F32LE, H5T_IEEE_F32LE, H5T_IEEE_F32LE,
+                                 H5T_IEEE_F64LE, H5T_STD_I8LE,   H5T_STD_I64LE};
   const hid_t type = kTypes[input.ConsumeIntegralInRange<size_t>(0, 5)];
   if (input.ConsumeIntegralInRange(0, 7) == 0) rank = 3 - rank;  // the other rank
   hsize_t shape[2] = {input.ConsumeIntegralInRange<hsize_t>(0, 12),

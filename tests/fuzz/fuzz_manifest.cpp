@@ -28,8 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const json written = manifest.to_json();
   const json again = slatetrain::Manifest::from_json(written, "round trip").to_json();
   if (again != written) {
-    std::cerr << "manifest round trip differs:\n" << written.dump(1) << "\n" << again.dump(1)
-              << "\n";
+    std::cerr << "manifest round trip differs:\n"
+              << written.dump(1) << "\n"
+              << again.dump(1) << "\n";
     std::abort();
   }
   return 0;

@@ -17,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<std::string> overrides;
   for (size_t start = end_of_yaml; start != std::string::npos && start < input.size();) {
     const size_t next = input.find('\0', start + 1);
-    overrides.push_back(input.substr(start + 1, next == std::string::npos ? next : next - start - 1));
+    overrides.push_back(
+        input.substr(start + 1, next == std::string::npos ? next : next - start - 1));
     start = next;
   }
   slatetrain::RunConfig config;
@@ -28,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const slatetrain::RunConfig again = slatetrain::parse_run_config(config.yaml, "effective", {});
   if (again.yaml != config.yaml) {
-    std::cerr << "effective YAML does not load to itself:\n" << config.yaml << "\n---\n"
+    std::cerr << "effective YAML does not load to itself:\n"
+              << config.yaml << "\n---\n"
               << again.yaml << "\n";
     std::abort();
   }

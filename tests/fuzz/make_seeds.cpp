@@ -34,8 +34,8 @@ void write_npz_seeds(const fs::path& directory) {
   fs::create_directories(directory);
   for (const bool compress : {false, true}) {
     for (const bool zip64 : {false, true}) {
-      const std::string name = std::string(compress ? "deflated" : "stored") +
-                               (zip64 ? "_zip64" : "") + ".npz";
+      const std::string name =
+          std::string(compress ? "deflated" : "stored") + (zip64 ? "_zip64" : "") + ".npz";
       NpzWriter writer((directory / name).string(), compress);
       writer.set_force_zip64(zip64);
       add_array<int32_t>(writer, "slate", NpyDtype::kInt32, {2, 2, 3},
