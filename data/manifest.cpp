@@ -25,6 +25,13 @@ T required(const json& object, const std::string& key, const std::string& where)
   }
 }
 
+// An optional key: absent gives T{}; present with the wrong type is an error naming the key
+// (json::value would throw its own exception, naming neither the file nor the key).
+template <typename T>
+T optional_key(const json& object, const std::string& key, const std::string& where) {
+  return object.contains(key) ? required<T>(object, key, where) : T{};
+}
+
 const json& required_object(const json& object, const std::string& key, const std::string& where) {
   REQUIRE(object.is_object() && object.contains(key) && object.at(key).is_object(),
           where << ": missing object '" << key << "'");
@@ -219,8 +226,8 @@ Manifest Manifest::from_json(const json& in, const std::string& where) {
     for (const std::string& name : manifest.step_datasets)
       REQUIRE(name == "timestamp" || name == "weight",
               where << ": step_datasets names '" << name << "' (known: timestamp, weight)");
-    manifest.item_groups = in.value("item_groups", std::vector<std::string>{});
-    manifest.interaction_types = in.value("interaction_types", std::vector<std::string>{});
+    manifest.item_groups = optional_key<std::vector<std::string>>(in, "item_groups", where);
+    manifest.interaction_types = optional_key<std::vector<std::string>>(in, "interaction_types", where);
     if (in.contains("conversion")) manifest.conversion = required_object(in, "conversion", where);
   }
 
@@ -279,7 +286,7 @@ Manifest Manifest::from_json(const json& in, const std::string& where) {
   }
   REQUIRE(next_row == manifest.num_users, where << ": the shards hold " << next_row
                                                 << " users, num_users is " << manifest.num_users);
-  manifest.created_by = in.value("created_by", "");
+  manifest.created_by = optional_key<std::string>(in, "created_by", where);
   return manifest;
 }
 

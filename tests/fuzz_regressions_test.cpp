@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
+#include "data/manifest.hpp"
 #include "data/npz_reader.hpp"
 #include "dist/checkpoint_file.hpp"
 #include "tests/fuzz/fuzz_read_rows.hpp"
@@ -55,6 +57,18 @@ TEST(FuzzRegressions, Zip64DirectorySizeThatWrapsIsRefused) {
   // size, and the reader allocated 2**64 - 16 bytes (std::length_error).
   const fs::path input = kRegressions / "npz/zip64_directory_size_wraps.npz";
   expect_error([&] { NpzArchive archive(input.string()); }, "the central directory");
+}
+
+TEST(FuzzRegressions, ManifestOptionalKeysOfTheWrongTypeAreErrors) {
+  // json::value() threw nlohmann's type_error, which names neither manifest.json nor the key.
+  for (const auto& [file, key] :
+       {std::pair<std::string, std::string>{"item_groups_not_a_list.json", "key 'item_groups'"},
+        {"created_by_not_a_string.json", "key 'created_by'"}}) {
+    std::ifstream in(kRegressions / "manifest" / file);
+    const nlohmann::json json = nlohmann::json::parse(in);
+    expect_error([&] { Manifest::from_json(json, "dir/manifest.json"); },
+                 "dir/manifest.json: " + key + " has the wrong type");
+  }
 }
 
 // A valid checkpoint (4 x 2 table) in memory, changed by `edit` before it is read.
