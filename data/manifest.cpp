@@ -2,6 +2,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <limits>
+#include <type_traits>
+#include <vector>
 
 #include "core/error.hpp"
 #include "data/finn_format.hpp"
@@ -12,12 +15,41 @@ namespace {
 
 using nlohmann::json;
 
+template <typename T>
+struct is_vector : std::false_type {};
+template <typename E>
+struct is_vector<std::vector<E>> : std::true_type {};
+
+// Whether `value` is an integer that T represents (for integer T, and lists of them): nlohmann's
+// get<T>() casts a double or an out-of-range integer unchecked (1e126 into int64 is undefined).
+template <typename T>
+bool integer_fits(const json& value) {
+  if constexpr (is_vector<T>::value) {
+    if (!value.is_array()) return true;  // get<T>() reports the wrong type
+    for (const json& element : value)
+      if (!integer_fits<typename T::value_type>(element)) return false;
+    return true;
+  } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (value.is_number_unsigned())
+      return value.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max());
+    if (!value.is_number_integer()) return !value.is_number();  // a double: refused here
+    const int64_t number = value.get<int64_t>();
+    return number >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+           (number <= 0 || static_cast<uint64_t>(number) <=
+                               static_cast<uint64_t>(std::numeric_limits<T>::max()));
+  } else {
+    return true;
+  }
+}
+
 // Reads json[key] as T, with an error naming the manifest and the key path.
 template <typename T>
 T required(const json& object, const std::string& key, const std::string& where) {
   REQUIRE(object.is_object(), where << ": expected an object holding '" << key << "'");
   const auto found = object.find(key);
   REQUIRE(found != object.end(), where << ": missing key '" << key << "'");
+  REQUIRE(integer_fits<T>(*found), where << ": key '" << key << "' is " << found->dump()
+                                         << ", not an integer in the range of its field");
   try {
     return found->get<T>();
   } catch (const json::exception& error) {

@@ -449,7 +449,11 @@ void apply_override(YAML::Node& root, const std::string& assignment,
     }
     chain.push_back(child);
   }
-  chain.back()[parts.back()] = YAML::Load(value);
+  try {
+    chain.back()[parts.back()] = YAML::Load(value);
+  } catch (const YAML::Exception& error) {
+    RAISE("--set " << assignment << ": the value is not valid YAML: " << error.msg);
+  }
 }
 
 std::string effective_yaml(const RunConfig& config, const std::vector<KeySpec>& keys) {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "data/manifest.hpp"
 #include "data/npz_reader.hpp"
 #include "dist/checkpoint_file.hpp"
+#include "launch/run_config.hpp"
 #include "tests/fuzz/fuzz_read_rows.hpp"
 
 namespace slatetrain {
@@ -69,6 +71,42 @@ TEST(FuzzRegressions, ManifestOptionalKeysOfTheWrongTypeAreErrors) {
     expect_error([&] { Manifest::from_json(json, "dir/manifest.json"); },
                  "dir/manifest.json: " + key + " has the wrong type");
   }
+}
+
+TEST(FuzzRegressions, ManifestIntegerKeyHoldingAHugeNumberIsAnError) {
+  // "noclick": 1444...4 (127 digits) parses as the double 1.44e126; get<int64_t>() cast it, which
+  // is undefined behaviour (UBSan: outside the range of representable values of type 'long').
+  std::ifstream in(kRegressions / "manifest/integer_key_holds_1e126.json");
+  const nlohmann::json json = nlohmann::json::parse(in);
+  expect_error([&] { Manifest::from_json(json, "dir/manifest.json"); },
+               "dir/manifest.json ids: key 'noclick' is 1.44");
+  // Doubles and out-of-range integers are refused for integer fields, lists too.
+  std::ifstream seed(kRegressions / "../corpus/manifest/users.json");
+  nlohmann::json changed = nlohmann::json::parse(seed);
+  Manifest::from_json(changed, "m.json");  // loads unchanged
+  changed["max_steps"] = 4294967296LL;     // an int field
+  expect_error([&] { Manifest::from_json(changed, "m.json"); }, "key 'max_steps' is 4294967296");
+  changed["max_steps"] = 20;
+  changed["slate_length_histogram"] = {1, 2.5};
+  expect_error([&] { Manifest::from_json(changed, "m.json"); }, "key 'slate_length_histogram'");
+}
+
+TEST(FuzzRegressions, OverrideValueThatIsNotYamlIsAnError) {
+  // --set schedule.epochs=<not YAML>: yaml-cpp's ParserException escaped parse_run_config.
+  std::ifstream in(kRegressions / "run_config/override_value_not_yaml", std::ios::binary);
+  const std::string input((std::istreambuf_iterator<char>(in)), {});
+  std::vector<std::string> parts;
+  for (size_t start = 0;;) {
+    const size_t end = input.find('\0', start);
+    parts.push_back(input.substr(start, end == std::string::npos ? end : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  const std::vector<std::string> overrides(parts.begin() + 1, parts.end());
+  expect_error([&] { parse_run_config(parts[0], "fuzz.yaml", overrides); },
+               "--set schedule.epochs=:");
+  expect_error([&] { parse_run_config("", "x.yaml", {"model.dim=[1, 2"}); },
+               "--set model.dim=[1, 2: the value is not valid YAML");
 }
 
 // A valid checkpoint (4 x 2 table) in memory, changed by `edit` before it is read.
