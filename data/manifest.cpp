@@ -35,8 +35,8 @@ bool integer_fits(const json& value) {
     if (!value.is_number_integer()) return !value.is_number();  // a double: refused here
     const int64_t number = value.get<int64_t>();
     return number >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
-           (number <= 0 || static_cast<uint64_t>(number) <=
-                               static_cast<uint64_t>(std::numeric_limits<T>::max()));
+           (number <= 0 ||
+            static_cast<uint64_t>(number) <= static_cast<uint64_t>(std::numeric_limits<T>::max()));
   } else {
     return true;
   }
@@ -259,7 +259,8 @@ Manifest Manifest::from_json(const json& in, const std::string& where) {
       REQUIRE(name == "timestamp" || name == "weight",
               where << ": step_datasets names '" << name << "' (known: timestamp, weight)");
     manifest.item_groups = optional_key<std::vector<std::string>>(in, "item_groups", where);
-    manifest.interaction_types = optional_key<std::vector<std::string>>(in, "interaction_types", where);
+    manifest.interaction_types =
+        optional_key<std::vector<std::string>>(in, "interaction_types", where);
     if (in.contains("conversion")) manifest.conversion = required_object(in, "conversion", where);
   }
 
