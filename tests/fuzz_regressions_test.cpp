@@ -109,6 +109,23 @@ TEST(FuzzRegressions, OverrideValueThatIsNotYamlIsAnError) {
                "--set model.dim=[1, 2: the value is not valid YAML");
 }
 
+TEST(FuzzRegressions, StringValuesHoldingYamlSurviveTheEffectiveConfiguration) {
+  // A string value was written into the effective YAML by parsing it as YAML: a data.path like
+  // "x: y: z" threw yaml-cpp's exception, "[a]" or "a: b" would have become a list or a map.
+  for (const std::string path : {"x: y: z", "runs/[a]", "a: b", "- c", "'q'"}) {
+    const std::string yaml = "data:\n  path: " + nlohmann::json(path).dump() + "\n";
+    const RunConfig config = parse_run_config(yaml, "x.yaml", {});
+    EXPECT_EQ(config.data.path, path);
+    const RunConfig again = parse_run_config(config.yaml, "effective", {});
+    EXPECT_EQ(again.data.path, path);
+    EXPECT_EQ(again.yaml, config.yaml);
+  }
+  std::ifstream in(kRegressions / "run_config/string_value_holding_yaml", std::ios::binary);
+  const std::string input((std::istreambuf_iterator<char>(in)), {});
+  const RunConfig config = parse_run_config(input, "fuzz.yaml", {});
+  EXPECT_EQ(parse_run_config(config.yaml, "effective", {}).yaml, config.yaml);
+}
+
 // A valid checkpoint (4 x 2 table) in memory, changed by `edit` before it is read.
 class CheckpointFieldsTest : public ::testing::Test {
  protected:
