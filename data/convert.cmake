@@ -2,6 +2,10 @@
 # FINN.no files and session logs to sharded HDF5 and back), the input checks, checksums and the
 # atomic output directory.
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+# ind2val.json on its own, so its fuzz target (tests/fuzz) links nothing else.
+add_library(slatetrain_index_to_value STATIC ${CMAKE_CURRENT_LIST_DIR}/index_to_value.cpp)
+target_link_libraries(slatetrain_index_to_value
+  PUBLIC slatetrain_core nlohmann_json::nlohmann_json)
 add_library(slatetrain_convert STATIC
   ${CMAKE_CURRENT_LIST_DIR}/check_directory.cpp
   ${CMAKE_CURRENT_LIST_DIR}/checksum.cpp
@@ -21,6 +25,7 @@ add_library(slatetrain_convert STATIC
   ${CMAKE_CURRENT_LIST_DIR}/verify.cpp
   ${CMAKE_CURRENT_LIST_DIR}/verify_files.cpp)
 target_link_libraries(slatetrain_convert
-  PUBLIC slatetrain_output slatetrain_shards slatetrain_npz slatetrain_split slatetrain_core
+  PUBLIC slatetrain_output slatetrain_shards slatetrain_npz slatetrain_split slatetrain_index_to_value
+         slatetrain_core
          nlohmann_json::nlohmann_json
   PRIVATE OpenSSL::Crypto ZLIB::ZLIB Threads::Threads)

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "data/finn_format.hpp"
+#include "data/index_to_value.hpp"
 
 namespace slatetrain {
 
@@ -39,15 +40,7 @@ FinnSource::FinnSource(const std::string& input_directory) {
 
   std::ifstream json_file(index_to_value_path_);
   REQUIRE(json_file, index_to_value_path_ << ": cannot open");
-  try {
-    json_file >> ind2val_;
-  } catch (const nlohmann::json::exception& error) {
-    RAISE(index_to_value_path_ << ": not valid JSON: " << error.what());
-  }
-  for (const char* key : {"category", "interaction_type"}) {
-    REQUIRE(ind2val_.is_object() && ind2val_.contains(key) && ind2val_[key].is_object(),
-            index_to_value_path_ << ": missing the map '" << key << "'");
-  }
+  ind2val_ = read_index_to_value(json_file, index_to_value_path_);
 
   {
     NpzArchive items(item_attributes_path_);

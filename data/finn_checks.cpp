@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "data/finn_format.hpp"
+#include "data/index_to_value.hpp"
 
 namespace slatetrain {
 
@@ -35,20 +36,8 @@ FinnCheckRules finn_check_rules(const FinnSource& source, bool strict) {
   rules.slate_slots = source.slate_slots();
   rules.strict = strict;
   rules.data_path = source.data_path();
-  for (const auto& [key, name] : source.ind2val().at("interaction_type").items()) {
-    int value = -1;
-    try {
-      size_t used = 0;
-      value = std::stoi(key, &used);
-      if (used != key.size()) value = -1;
-    } catch (const std::exception&) {
-      value = -1;
-    }
-    REQUIRE(value >= 0 && value < 256, source.index_to_value_path()
-                                           << ": 'interaction_type' key '" << key
-                                           << "' is not an integer in 0..255");
-    rules.interaction_type_known[static_cast<size_t>(value)] = true;
-  }
+  rules.interaction_type_known =
+      known_interaction_types(source.ind2val(), source.index_to_value_path());
   return rules;
 }
 
@@ -172,12 +161,9 @@ void FinnChecker::check_step(const FinnSourceBlock& block, int64_t user, int t) 
 void FinnChecker::check_categories(const std::vector<double>& category,
                                    const nlohmann::json& ind2val,
                                    const std::string& item_attributes_path) {
-  const nlohmann::json& names = ind2val.at("category");
   for (size_t item = 0; item < category.size(); ++item) {
     const double value = category[item];
-    const bool integral =
-        std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 9e15;
-    if (integral && names.contains(std::to_string(static_cast<int64_t>(value)))) continue;
+    if (category_is_known(ind2val, value)) continue;
     found(anomaly::kCategoryNotInIndex, {{"item", item}, {"category", value}},
           item_attributes_path + ": item " + std::to_string(item) + " has category " +
               std::to_string(value) + ", not a key of ind2val.json 'category'");

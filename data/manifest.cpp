@@ -2,7 +2,10 @@
 
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <random>
+#include <type_traits>
+#include <vector>
 
 #include "core/error.hpp"
 #include "data/finn_format.hpp"
@@ -13,17 +16,53 @@ namespace {
 
 using nlohmann::json;
 
+template <typename T>
+struct is_vector : std::false_type {};
+template <typename E>
+struct is_vector<std::vector<E>> : std::true_type {};
+
+// Whether `value` is an integer that T represents (for integer T, and lists of them): nlohmann's
+// get<T>() casts a double or an out-of-range integer unchecked (1e126 into int64 is undefined).
+template <typename T>
+bool integer_fits(const json& value) {
+  if constexpr (is_vector<T>::value) {
+    if (!value.is_array()) return true;  // get<T>() reports the wrong type
+    for (const json& element : value)
+      if (!integer_fits<typename T::value_type>(element)) return false;
+    return true;
+  } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (value.is_number_unsigned())
+      return value.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max());
+    if (!value.is_number_integer()) return !value.is_number();  // a double: refused here
+    const int64_t number = value.get<int64_t>();
+    return number >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+           (number <= 0 ||
+            static_cast<uint64_t>(number) <= static_cast<uint64_t>(std::numeric_limits<T>::max()));
+  } else {
+    return true;
+  }
+}
+
 // Reads json[key] as T, with an error naming the manifest and the key path.
 template <typename T>
 T required(const json& object, const std::string& key, const std::string& where) {
   REQUIRE(object.is_object(), where << ": expected an object holding '" << key << "'");
   const auto found = object.find(key);
   REQUIRE(found != object.end(), where << ": missing key '" << key << "'");
+  REQUIRE(integer_fits<T>(*found), where << ": key '" << key << "' is " << found->dump()
+                                         << ", not an integer in the range of its field");
   try {
     return found->get<T>();
   } catch (const json::exception& error) {
     RAISE(where << ": key '" << key << "' has the wrong type: " << error.what());
   }
+}
+
+// An optional key: absent gives T{}; present with the wrong type is an error naming the key
+// (json::value would throw its own exception, naming neither the file nor the key).
+template <typename T>
+T optional_key(const json& object, const std::string& key, const std::string& where) {
+  return object.contains(key) ? required<T>(object, key, where) : T{};
 }
 
 const json& required_object(const json& object, const std::string& key, const std::string& where) {
@@ -232,8 +271,9 @@ Manifest Manifest::from_json(const json& in, const std::string& where) {
     for (const std::string& name : manifest.step_datasets)
       REQUIRE(name == "timestamp" || name == "weight",
               where << ": step_datasets names '" << name << "' (known: timestamp, weight)");
-    manifest.item_groups = in.value("item_groups", std::vector<std::string>{});
-    manifest.interaction_types = in.value("interaction_types", std::vector<std::string>{});
+    manifest.item_groups = optional_key<std::vector<std::string>>(in, "item_groups", where);
+    manifest.interaction_types =
+        optional_key<std::vector<std::string>>(in, "interaction_types", where);
     if (in.contains("conversion")) manifest.conversion = required_object(in, "conversion", where);
   }
 
@@ -292,7 +332,7 @@ Manifest Manifest::from_json(const json& in, const std::string& where) {
   }
   REQUIRE(next_row == manifest.num_users, where << ": the shards hold " << next_row
                                                 << " users, num_users is " << manifest.num_users);
-  manifest.created_by = in.value("created_by", "");
+  manifest.created_by = optional_key<std::string>(in, "created_by", where);
   // Optional (added without a schema bump, so older slatetrains still read new manifests).
   if (in.contains("conversion_id")) {
     manifest.conversion_id = required<std::string>(in, "conversion_id", where);

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <limits>
 
 #include "core/error.hpp"
 
@@ -70,6 +71,9 @@ class DictParser {
     const std::string digits = word();
     REQUIRE(!digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos,
             where_ << ": malformed .npy header, expected a dimension, got '" << digits << "'");
+    // 18 digits always fit in int64 (std::stoll would throw its own exception beyond).
+    REQUIRE(digits.size() <= 18,
+            where_ << ": malformed .npy header, dimension " << digits << " is too large");
     return std::stoll(digits);
   }
   const std::string& where() const { return where_; }
@@ -206,6 +210,16 @@ NpyHeader parse_npy_header_dict(const std::string& dict, int format_version,
   }
   REQUIRE(have_descr && have_order && have_shape,
           where << ": .npy header lacks descr, fortran_order or shape: " << dict);
+  // Byte counts of any part of the shape (rows, row elements) must be representable: readers
+  // compute sizes and offsets from them. Zero dimensions are left out so (0, 2**62, 8) is
+  // refused as well, not only its product.
+  int64_t bytes = static_cast<int64_t>(npy_dtype_size(header.dtype));
+  for (const int64_t dimension : header.shape) {
+    if (dimension == 0) continue;
+    REQUIRE(dimension <= std::numeric_limits<int64_t>::max() / bytes,
+            where << ": .npy header shape is too large (its size overflows 64 bits): " << dict);
+    bytes *= dimension;
+  }
   return header;
 }
 

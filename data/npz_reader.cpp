@@ -35,6 +35,10 @@ NpyHeader read_npy_header(ZipMemberStream& stream) {
   stream.read(preamble + kNpyPreambleBytes, length_bytes, "the .npy header length");
   const uint32_t dict_bytes = length_bytes == 2 ? load_le16(preamble + kNpyPreambleBytes)
                                                 : load_le32(preamble + kNpyPreambleBytes);
+  // The length field is the file's word: check it against the member before allocating.
+  REQUIRE(kNpyPreambleBytes + length_bytes + uint64_t(dict_bytes) <= stream.size(),
+          stream.where() << ": corrupt .npy header: its length field says " << dict_bytes
+                         << " bytes but the member has " << stream.size() << " in all");
   std::string dict(dict_bytes, '\0');
   stream.read(dict.data(), dict.size(), "the .npy header");
   NpyHeader header = parse_npy_header_dict(dict, version, stream.where());

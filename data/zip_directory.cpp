@@ -84,7 +84,7 @@ ZipDirectory read_zip_directory(const ZipInputFile& file) {
     if (load_le32(locator) == kZip64LocatorSignature) {
       const uint64_t zip64_end_offset = load_le64(locator + 8);
       unsigned char record[kZip64EndBytes];
-      REQUIRE(zip64_end_offset + kZip64EndBytes <= file.size(),
+      REQUIRE(zip64_end_offset <= file.size() && kZip64EndBytes <= file.size() - zip64_end_offset,
               path << ": zip64 end record offset " << zip64_end_offset << " is past the end");
       file.read_exactly_at(zip64_end_offset, record, sizeof record, "the zip64 end record");
       REQUIRE(load_le32(record) == kZip64EndSignature,
@@ -94,7 +94,8 @@ ZipDirectory read_zip_directory(const ZipInputFile& file) {
       directory_offset = load_le64(record + 48);
     }
   }
-  REQUIRE(directory_offset + directory_bytes <= file.size(),
+  // Compared without adding: zip64 fields are 64 bits, and a sum that wraps would pass.
+  REQUIRE(directory_bytes <= file.size() && directory_offset <= file.size() - directory_bytes,
           path << ": truncated or corrupt: the central directory (" << directory_bytes
                << " bytes at offset " << directory_offset << ") is past the end of the file ("
                << file.size() << " bytes)");

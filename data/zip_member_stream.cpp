@@ -24,7 +24,7 @@ ZipMemberStream::ZipMemberStream(std::shared_ptr<const ZipInputFile> file, const
   data_offset_ = zip_member_data_offset(*file_, member);
   compressed_size_ = member.compressed_size;
   uncompressed_size_ = member.uncompressed_size;
-  REQUIRE(data_offset_ + compressed_size_ <= file_->size(),
+  REQUIRE(data_offset_ <= file_->size() && compressed_size_ <= file_->size() - data_offset_,
           where_ << " is truncated: the directory says " << compressed_size_
                  << " bytes from offset " << data_offset_ << " but the file has only "
                  << file_->size() << " bytes");

@@ -87,32 +87,75 @@ bool has_attribute(hid_t object, const char* name, const std::string& path) {
   return CHECK_HDF5(H5Aexists(object, name), path << ": attribute " << name) > 0;
 }
 
-int64_t read_attribute_int64(hid_t object, const char* name, const std::string& path) {
+// Opens attribute `name` after checking what a reader is about to copy out of it: `elements`
+// values (a scalar or a 1-D list of that length) of the type class `type_class`. A file that says
+// otherwise is refused here: H5Aread would write as many values as the file holds.
+Hdf5Handle open_attribute(hid_t object, const char* name, H5T_class_t type_class, hssize_t elements,
+                          const std::string& path) {
   REQUIRE(has_attribute(object, name, path),
           path << ": not a slatetrain checkpoint (attribute '" << name << "' missing)");
   Hdf5Handle attribute(CHECK_HDF5(H5Aopen(object, name, H5P_DEFAULT), path), H5Aclose);
+  Hdf5Handle space(CHECK_HDF5(H5Aget_space(attribute), path << ": attribute " << name), H5Sclose);
+  const hssize_t count = CHECK_HDF5(H5Sget_simple_extent_npoints(space), path);
+  const int rank = CHECK_HDF5(H5Sget_simple_extent_ndims(space), path);
+  Hdf5Handle type(CHECK_HDF5(H5Aget_type(attribute), path << ": attribute " << name), H5Tclose);
+  const H5T_class_t found_class = H5Tget_class(type);
+  // Integers read as doubles exactly enough; a float read as an integer is not what we wrote.
+  const bool numbers_convert = type_class == H5T_FLOAT && found_class == H5T_INTEGER;
+  REQUIRE(count == elements && rank <= 1 && (found_class == type_class || numbers_convert),
+          path << ": corrupt checkpoint: attribute '" << name << "' holds " << count
+               << " value(s) of HDF5 type class " << int(found_class) << ", expected " << elements
+               << " of class " << int(type_class));
+  return attribute;
+}
+
+int64_t read_attribute_int64(hid_t object, const char* name, const std::string& path) {
+  const Hdf5Handle attribute = open_attribute(object, name, H5T_INTEGER, 1, path);
   int64_t value = 0;
   CHECK_HDF5(H5Aread(attribute, H5T_NATIVE_INT64, &value), path << ": attribute " << name);
   return value;
 }
 
+void read_attribute_uint64s(hid_t object, const char* name, uint64_t* values, hssize_t count,
+                            const std::string& path) {
+  const Hdf5Handle attribute = open_attribute(object, name, H5T_INTEGER, count, path);
+  CHECK_HDF5(H5Aread(attribute, H5T_NATIVE_UINT64, values), path << ": attribute " << name);
+}
+
 double read_attribute_double(hid_t object, const char* name, const std::string& path) {
-  REQUIRE(has_attribute(object, name, path), path << ": attribute '" << name << "' missing");
-  Hdf5Handle attribute(CHECK_HDF5(H5Aopen(object, name, H5P_DEFAULT), path), H5Aclose);
+  const Hdf5Handle attribute = open_attribute(object, name, H5T_FLOAT, 1, path);
   double value = 0;
   CHECK_HDF5(H5Aread(attribute, H5T_NATIVE_DOUBLE, &value), path << ": attribute " << name);
   return value;
 }
 
 std::string read_attribute_string(hid_t object, const char* name, const std::string& path) {
-  REQUIRE(has_attribute(object, name, path), path << ": attribute '" << name << "' missing");
-  Hdf5Handle attribute(CHECK_HDF5(H5Aopen(object, name, H5P_DEFAULT), path), H5Aclose);
+  const Hdf5Handle attribute = open_attribute(object, name, H5T_STRING, 1, path);
   Hdf5Handle type(CHECK_HDF5(H5Aget_type(attribute), path), H5Tclose);
+  // The writer stores a fixed-length string; a variable-length one would be read as a pointer.
+  REQUIRE(CHECK_HDF5(H5Tis_variable_str(type), path) == 0,
+          path << ": corrupt checkpoint: attribute '" << name
+               << "' is a variable-length string, expected a fixed-length one");
   const size_t size = H5Tget_size(type);
   std::string value(size, '\0');
   CHECK_HDF5(H5Aread(attribute, type, value.data()), path << ": attribute " << name);
   value.resize(std::strlen(value.c_str()));
   return value;
+}
+
+// The extent of a dataset after checking its rank and that its values are floating point.
+std::vector<hsize_t> float_dataset_shape(hid_t dataset, int rank, const std::string& name,
+                                         const std::string& path) {
+  Hdf5Handle space(CHECK_HDF5(H5Dget_space(dataset), path << ": " << name), H5Sclose);
+  Hdf5Handle type(CHECK_HDF5(H5Dget_type(dataset), path << ": " << name), H5Tclose);
+  const int found_rank = CHECK_HDF5(H5Sget_simple_extent_ndims(space), path << ": " << name);
+  REQUIRE(found_rank == rank && H5Tget_class(type) == H5T_FLOAT,
+          path << ": corrupt checkpoint: " << name << " has rank " << found_rank
+               << " and HDF5 type class " << int(H5Tget_class(type)) << ", expected rank " << rank
+               << " floating point");
+  std::vector<hsize_t> shape(static_cast<size_t>(rank));
+  CHECK_HDF5(H5Sget_simple_extent_dims(space, shape.data(), nullptr), path << ": " << name);
+  return shape;
 }
 
 std::vector<std::string> member_names(hid_t group, const std::string& path) {
@@ -251,6 +294,26 @@ CheckpointFileReader::CheckpointFileReader(const std::string& path)
   state_->file = Hdf5Handle(CHECK_HDF5(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
                                        path << ": cannot open the checkpoint"),
                             H5Fclose);
+  read_header();
+}
+
+CheckpointFileReader::CheckpointFileReader(const std::string& name, const void* image, size_t bytes)
+    : state_(std::make_unique<State>()) {
+  state_->path = name;
+  silence_hdf5_errors();
+  Hdf5Handle access(CHECK_HDF5(H5Pcreate(H5P_FILE_ACCESS), name), H5Pclose);
+  CHECK_HDF5(H5Pset_fapl_core(access, 1 << 16, false), name);
+  // HDF5 copies the image; an empty one is refused here rather than by H5Fopen.
+  REQUIRE(bytes > 0, name << ": not a readable checkpoint (empty)");
+  CHECK_HDF5(H5Pset_file_image(access, const_cast<void*>(image), bytes), name);
+  state_->file = Hdf5Handle(CHECK_HDF5(H5Fopen(name.c_str(), H5F_ACC_RDONLY, access),
+                                       name << ": cannot open the checkpoint"),
+                            H5Fclose);
+  read_header();
+}
+
+void CheckpointFileReader::read_header() {
+  const std::string& path = state_->path;
   hid_t root = state_->file;
   REQUIRE(has_attribute(root, "complete", path),
           path << ": incomplete checkpoint (the write did not finish); refusing it");
@@ -264,12 +327,9 @@ CheckpointFileReader::CheckpointFileReader(const std::string& path)
   header.batches_into_epoch = read_attribute_int64(root, "batches_into_epoch", path);
   header.batches_per_epoch = read_attribute_int64(root, "batches_per_epoch", path);
   header.world_size = read_attribute_int64(root, "world_size", path);
-  {
-    Hdf5Handle attribute(CHECK_HDF5(H5Aopen(root, "seed", H5P_DEFAULT), path), H5Aclose);
-    CHECK_HDF5(H5Aread(attribute, H5T_NATIVE_UINT64, &header.seed), path);
-    Hdf5Handle rng(CHECK_HDF5(H5Aopen(root, "rng_state", H5P_DEFAULT), path), H5Aclose);
-    CHECK_HDF5(H5Aread(rng, H5T_NATIVE_UINT64, header.rng_state.data()), path);
-  }
+  read_attribute_uint64s(root, "seed", &header.seed, 1, path);
+  read_attribute_uint64s(root, "rng_state", header.rng_state.data(),
+                         static_cast<hssize_t>(header.rng_state.size()), path);
   header.config_yaml = read_attribute_string(root, "config", path);
   if (version >= 2) {
     header.run_id = read_attribute_string(root, "run_id", path);
@@ -283,6 +343,9 @@ CheckpointFileReader::CheckpointFileReader(const std::string& path)
   header.embedding_step = read_attribute_int64(state_->embedding, "step", path);
   state_->num_items = read_attribute_int64(state_->embedding, "num_items", path);
   state_->dim = read_attribute_int64(state_->embedding, "dim", path);
+  REQUIRE(state_->num_items >= 0 && state_->dim >= 1,
+          path << ": corrupt checkpoint: embedding table of " << state_->num_items << " x "
+               << state_->dim);
   Hdf5Handle evaluation(CHECK_HDF5(H5Gopen2(root, "evaluation", H5P_DEFAULT), path), H5Gclose);
   header.best_metric = read_attribute_double(evaluation, "best_metric", path);
   header.best_step = read_attribute_int64(evaluation, "best_step", path);
@@ -321,7 +384,13 @@ int64_t CheckpointFileReader::dense_size(const std::string& name) const {
           path << ": checkpoint has no dense/" << name);
   Hdf5Handle dataset(CHECK_HDF5(H5Dopen2(state_->dense, name.c_str(), H5P_DEFAULT), path),
                      H5Dclose);
-  return read_attribute_int64(dataset, "size", path);
+  const int64_t size = read_attribute_int64(dataset, "size", path);
+  // The writer stores an empty buffer as one element (HDF5 has no empty chunked dataset).
+  const hsize_t extent = float_dataset_shape(dataset, 1, "dense/" + name, path)[0];
+  REQUIRE(size >= 0 && (static_cast<hsize_t>(size) == extent || (size == 0 && extent == 1)),
+          path << ": corrupt checkpoint: dense/" << name << " has " << extent
+               << " values but its size attribute says " << size);
+  return size;
 }
 
 std::string CheckpointFileReader::dense_layout(const std::string& name) const {
@@ -350,7 +419,7 @@ std::vector<float> CheckpointFileReader::read_dense(const std::string& name) con
 void CheckpointFileReader::read_embedding_rows(const std::string& name, int64_t first_item,
                                                int64_t count, float* rows) const {
   const std::string& path = state_->path;
-  REQUIRE(first_item >= 0 && count >= 0 && first_item + count <= state_->num_items,
+  REQUIRE(first_item >= 0 && count >= 0 && count <= state_->num_items - first_item,
           path << ": rows [" << first_item << ", " << first_item + count
                << ") outside the table of " << state_->num_items);
   if (count == 0) return;
@@ -358,6 +427,13 @@ void CheckpointFileReader::read_embedding_rows(const std::string& name, int64_t 
           path << ": checkpoint has no embedding/" << name);
   Hdf5Handle dataset(CHECK_HDF5(H5Dopen2(state_->embedding, name.c_str(), H5P_DEFAULT), path),
                      H5Dclose);
+  // The rows read are [count, dim] of the caller's buffer: the table must be what it claims.
+  const auto shape = float_dataset_shape(dataset, 2, "embedding/" + name, path);
+  REQUIRE(shape[0] == static_cast<hsize_t>(state_->num_items) &&
+              shape[1] == static_cast<hsize_t>(state_->dim),
+          path << ": corrupt checkpoint: embedding/" << name << " is " << shape[0] << " x "
+               << shape[1] << " but num_items and dim say " << state_->num_items << " x "
+               << state_->dim);
   Hdf5Handle file_space(CHECK_HDF5(H5Dget_space(dataset), path), H5Sclose);
   const hsize_t start[2] = {static_cast<hsize_t>(first_item), 0};
   const hsize_t size[2] = {static_cast<hsize_t>(count), static_cast<hsize_t>(state_->dim)};

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -81,6 +82,9 @@ class CheckpointFileReader {
  public:
   // Opens and validates: schema version, `complete`, table shape. Errors name the file.
   explicit CheckpointFileReader(const std::string& path);
+  // The same from a file image in memory (HDF5's core driver, nothing on disk; the fuzz target
+  // reads checkpoints this way). `name` stands for the path in messages.
+  CheckpointFileReader(const std::string& name, const void* image, size_t bytes);
   ~CheckpointFileReader();
   CheckpointFileReader(const CheckpointFileReader&) = delete;
   CheckpointFileReader& operator=(const CheckpointFileReader&) = delete;
@@ -102,6 +106,8 @@ class CheckpointFileReader {
 
  private:
   struct State;
+  // Validates the open file and reads the header.
+  void read_header();
   std::unique_ptr<State> state_;
 };
 

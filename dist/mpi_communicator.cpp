@@ -133,7 +133,8 @@ void MpiCommunicator::allgatherv_by_broadcasts(const void* send, size_t count, v
                                                ElementType type) {
   const size_t bytes = element_size(type);
   const std::vector<size_t> displacements = displacements_of(recv_counts);
-  std::memmove(byte_offset(recv, displacements[rank_], bytes), send, count * bytes);
+  // memmove's pointers must be valid even for 0 bytes, and an empty send buffer may be null.
+  if (count > 0) std::memmove(byte_offset(recv, displacements[rank_], bytes), send, count * bytes);
   for (int root = 0; root < world_size_; ++root) {
     broadcast(byte_offset(recv, displacements[root], bytes), recv_counts[root], type, root);
   }

@@ -9,6 +9,7 @@ packages=(build-essential cmake pkg-config git
           libhdf5-dev hdf5-tools
           libyaml-cpp-dev libopenblas-dev nlohmann-json3-dev zlib1g-dev libssl-dev
           libgtest-dev patchelf
+          clang libclang-rt-14-dev
           slurm-wlm munge
           python3 python3-numpy python3-pip python3-matplotlib)
 if [[ "${1:-}" == "--bench" ]]; then packages+=(python3-torch); fi

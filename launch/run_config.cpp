@@ -501,7 +501,11 @@ void apply_override(YAML::Node& root, const std::string& assignment,
     }
     chain.push_back(child);
   }
-  chain.back()[parts.back()] = YAML::Load(value);
+  try {
+    chain.back()[parts.back()] = YAML::Load(value);
+  } catch (const YAML::Exception& error) {
+    RAISE("--set " << assignment << ": the value is not valid YAML: " << error.msg);
+  }
 }
 
 std::string effective_yaml(const RunConfig& config, const std::vector<KeySpec>& keys) {
@@ -513,7 +517,11 @@ std::string effective_yaml(const RunConfig& config, const std::vector<KeySpec>& 
     for (std::string part; std::getline(stream, part, '.');) parts.push_back(part);
     std::vector<YAML::Node> chain{root};
     for (size_t i = 0; i + 1 < parts.size(); ++i) chain.push_back(chain.back()[parts[i]]);
-    chain.back()[parts.back()] = YAML::Load(spec.show(config));
+    // A string is stored as a string: parsed again as YAML, a path holding ": " or "[" would
+    // fail to parse or turn into a map or a list.
+    const bool is_string = spec.type == "string" || !spec.choices.empty();
+    chain.back()[parts.back()] =
+        is_string ? YAML::Node(spec.show(config)) : YAML::Load(spec.show(config));
   }
   YAML::Emitter out;
   out << root;
