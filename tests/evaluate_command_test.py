@@ -24,7 +24,7 @@ import os
 import shutil
 import sys
 
-from mpi_run_support import CONFIG, Failure, check, run
+from mpi_run_support import CONFIG, check, run, run_case
 
 USERS, ITEMS = 2000, 300  # about 50 test users
 # Shared by training and evaluation: the evaluation settings must be the same for the figures
@@ -270,16 +270,7 @@ def main():
         "refusals": case_refusals,
         "read-only": case_read_only,
     }
-    if args.case not in cases:
-        print(f"unknown case {args.case}", file=sys.stderr)
-        return 2
-    try:
-        cases[args.case](args)
-    except Failure as failure:
-        print(f"FAIL {args.case}: {failure}", file=sys.stderr)
-        return 1
-    print(f"PASS {args.case}")
-    return 0
+    return run_case(cases, args)
 
 
 if __name__ == "__main__":

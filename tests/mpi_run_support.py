@@ -4,6 +4,7 @@ the default config, and running a command with its output kept for the checks.
 Standard library only."""
 import os
 import subprocess
+import sys
 
 # As SLATETRAIN_MPI_ENVIRONMENT in tests/CMakeLists.txt; progress lines kept out of the logs.
 MPI_ENV = {
@@ -45,3 +46,18 @@ def run(command, expect_ok=True, timeout=300):
         print(result.stderr[-3000:])
         raise Failure(f"exit {result.returncode}: {' '.join(command)}")
     return result
+
+
+def run_case(cases, args):
+    """Runs cases[args.case](args): 0 when it passes, 1 on a Failure (said on stderr), 2 for a
+    case that does not exist. The drivers' main() returns this as the exit code."""
+    if args.case not in cases:
+        print(f"unknown case {args.case}; cases: {', '.join(cases)}", file=sys.stderr)
+        return 2
+    try:
+        cases[args.case](args)
+    except Failure as failure:
+        print(f"FAIL {args.case}: {failure}", file=sys.stderr)
+        return 1
+    print(f"PASS {args.case}")
+    return 0

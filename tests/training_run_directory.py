@@ -35,7 +35,7 @@ import subprocess
 import sys
 import time
 
-from mpi_run_support import CONFIG, Failure, check, env, run
+from mpi_run_support import CONFIG, Failure, check, env, run, run_case
 from training_end_to_end import rank_pids, wait_for_training
 
 COMMON = ["model.dim=16", "evaluation.every_steps=0", "checkpoint.every_steps=0",
@@ -429,16 +429,7 @@ def main():
         "header-mismatch": case_header_mismatch,
         "other-world-epochs": case_other_world_epochs,
     }
-    if args.case not in cases:
-        print(f"unknown case {args.case}", file=sys.stderr)
-        return 2
-    try:
-        cases[args.case](args)
-    except Failure as failure:
-        print(f"FAILED: {failure}", file=sys.stderr)
-        return 1
-    print(f"{args.case}: passed")
-    return 0
+    return run_case(cases, args)
 
 
 if __name__ == "__main__":
