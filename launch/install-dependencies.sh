@@ -8,7 +8,7 @@ packages=(build-essential cmake pkg-config git
           openmpi-bin libopenmpi-dev
           libhdf5-dev hdf5-tools
           libyaml-cpp-dev libopenblas-dev nlohmann-json3-dev zlib1g-dev libssl-dev
-          libgtest-dev patchelf
+          libgtest-dev patchelf libcli11-dev libfaiss-dev
           clang libclang-rt-14-dev
           slurm-wlm munge
           python3 python3-numpy python3-pip python3-matplotlib)
