@@ -90,7 +90,7 @@ class HelpFormatter : public CLI::Formatter {
   }
 
   std::string make_option_opts(const CLI::Option* option) const override {
-    if (option->get_type_size() == 0) return "";  // a flag
+    if (option->get_type_size() == 0 || option->get_positional()) return "";  // named already
     return " " + value_name(option) + (takes_many(option) ? "..." : "");
   }
 

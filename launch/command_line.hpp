@@ -45,7 +45,7 @@ CLI::Option* add_number_option(CLI::App& app, const std::string& name, T& target
                                const std::string& description, const std::string& value_name) {
   return app.add_option(name, target, description)
       ->type_name(value_name)
-      ->check(number_text<T>())
+      ->transform(number_text<T>())  // transform: it may rewrite the text; runs first
       ->capture_default_str();
 }
 

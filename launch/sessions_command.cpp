@@ -114,7 +114,7 @@ int sessions_command(int argc, char** argv) {
   double min_rating = 0;
   app->add_option("--min-rating", min_rating, "drop events rated below R")
       ->type_name("R")
-      ->check(number_text<double>())
+      ->transform(number_text<double>())
       ->group(filters);
   app->add_flag("--remove-consecutive-duplicates", options.filters.remove_consecutive_duplicates,
                 "drop an event with the item and type of the user's\n"
