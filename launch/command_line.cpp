@@ -188,6 +188,9 @@ std::unique_ptr<CLI::App> make_command_line(const std::string& name,
   auto app = std::make_unique<CLI::App>(description, name);
   app->formatter(std::make_shared<HelpFormatter>());
   app->option_defaults()->group("options");
+  // An option given twice takes its last value, as scripts that append to a command expect
+  // (options of many values keep them all).
+  app->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app->set_help_flag("-h,--help", "print this help and exit");
   app->allow_extras();
   return app;

@@ -175,8 +175,9 @@ def case_slateconvert_forms(args):
                      "--no-truth")
     check(result.status == 0 and "synth: 10 users" in result.out,
           f"synth with --opt=value: {result.status} {result.out} {result.err}")
-    result = convert("synth", "--no-truth", "--seed", "3", "--items", "200", "--users", "10",
-                     "--output", f"{base}/b")
+    # Given twice, an option takes its last value (scripts append to a command line).
+    result = convert("synth", "--no-truth", "--seed", "4", "--items", "200", "--users", "10",
+                     "--output", f"{base}/b", "--seed", "3")
     check(result.status == 0, f"synth with --opt value: {result.err}")
     same = all(open(f"{base}/a/{name}", "rb").read() == open(f"{base}/b/{name}", "rb").read()
                for name in ("data.npz", "itemattr.npz", "ind2val.json"))
