@@ -115,9 +115,8 @@ class HelpFormatter : public CLI::Formatter {
     for (size_t i = 0; i < details.size(); ++i) joined += (i == 0 ? "" : "; ") + details[i];
     joined += ")";
     // On the description's last line when it fits, else on a line of its own.
-    const size_t last_line = text.size() - (text.rfind('\n') == std::string::npos
-                                                ? 0
-                                                : text.rfind('\n') + 1);
+    const size_t last_line =
+        text.size() - (text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
     if (text.empty()) return joined;
     return text + (last_line + 1 + joined.size() <= kDescriptionWidth ? " " : "\n") + joined;
   }
@@ -126,8 +125,8 @@ class HelpFormatter : public CLI::Formatter {
   std::string make_option_groups(const CLI::App* app) const {
     std::ostringstream out;
     for (const std::string& group : app->get_groups()) {
-      const std::vector<const CLI::Option*> options = app->get_options(
-          [&group](const CLI::Option* option) {
+      const std::vector<const CLI::Option*> options =
+          app->get_options([&group](const CLI::Option* option) {
             return option->get_group() == group && option->nonpositional();
           });
       if (!group.empty() && !options.empty()) out << make_group(group, false, options);

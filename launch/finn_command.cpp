@@ -19,9 +19,7 @@ int finn_command(int argc, char** argv) {
   app->add_option("--input", options.input, "directory holding the three source files")
       ->type_name("DIR")
       ->required();
-  app->add_option("--output", options.output, "directory to create")
-      ->type_name("DIR")
-      ->required();
+  app->add_option("--output", options.output, "directory to create")->type_name("DIR")->required();
   add_number_option(*app, "--shards", options.shards, "number of shard files", "N")
       ->check(within(at_least(1)));
   app->add_flag("--force", options.force,

@@ -46,9 +46,7 @@ int sessions_command(int argc, char** argv) {
                   "the source files (one or more, until the next option)")
       ->type_name("PATH")
       ->required();
-  app->add_option("--output", options.output, "directory to create")
-      ->type_name("DIR")
-      ->required();
+  app->add_option("--output", options.output, "directory to create")->type_name("DIR")->required();
   add_number_option(*app, "--shards", options.shards, "number of shard files", "N")
       ->check(within(at_least(1)));
   app->add_flag("--force", options.force,
@@ -130,7 +128,8 @@ int sessions_command(int argc, char** argv) {
                     "k-core: drop items with fewer than K events", "K")
       ->check(within(at_least(0)))
       ->group(filters);
-  add_split_options(*app, options.split, "protocol users: the held-out users (as slateconvert finn)");
+  add_split_options(*app, options.split,
+                    "protocol users: the held-out users (as slateconvert finn)");
   if (const auto exit_code = parse_command_line(*app, argc, argv)) return *exit_code;
   parse_session_format(format, options.source.format);
   parse_protocol(protocol, options.protocol);

@@ -24,10 +24,11 @@ constexpr Command kCommands[] = {
 };
 
 void print_commands(std::FILE* out) {
-  std::fputs("usage: slatetrain [train] CONFIG [options]\n"
-             "       slatetrain COMMAND ... (`slatetrain COMMAND --help` describes each)\n\n"
-             "commands:\n",
-             out);
+  std::fputs(
+      "usage: slatetrain [train] CONFIG [options]\n"
+      "       slatetrain COMMAND ... (`slatetrain COMMAND --help` describes each)\n\n"
+      "commands:\n",
+      out);
   for (const Command& command : kCommands)
     std::fprintf(out, "  slatetrain %-10s %s\n", command.name, command.summary);
   std::fputs("\n", out);

@@ -37,7 +37,8 @@ int synth_command(int argc, char** argv) {
                 "(--users, --items and --groups, when given, still apply)");
   add_number_option(*app, "--seed", options.seed, "random seed", "S");
   app->add_flag("--int64", options.int64, "int64 arrays (default int32)");
-  app->add_flag("--stored", stored, "store members uncompressed (default: deflate, savez_compressed)");
+  app->add_flag("--stored", stored,
+                "store members uncompressed (default: deflate, savez_compressed)");
   add_number_option(*app, "--level", options.deflate_level, "deflate level", "L")
       ->check(within(between(0, 9)));
   add_number_option(*app, "--anomaly-rate", options.anomaly_rate,

@@ -35,8 +35,7 @@ int train_command(int argc, char** argv) {
       describe_run_config_keys());
   app->add_option("CONFIG", config_path, "the run's YAML configuration (configs/*.yaml)")
       ->required();
-  app->add_option("--set", overrides,
-                  "override a configuration key, e.g. --set model.dim=64")
+  app->add_option("--set", overrides, "override a configuration key, e.g. --set model.dim=64")
       ->type_name("key=value")
       ->allow_extra_args(false);
   CLI::Option* resume_option = app->add_flag(

@@ -2,8 +2,8 @@
 #include <cstdio>
 #include <string>
 
-#include "launch/command_line.hpp"
 #include "data/verify.hpp"
+#include "launch/command_line.hpp"
 #include "launch/slateconvert_commands.hpp"
 
 namespace slatetrain {
@@ -26,7 +26,8 @@ int verify_command(int argc, char** argv) {
       "For a `slateconvert sessions` output, --input takes the converted files in their order:\n"
       "they are read again with the recorded options, every kept user's events are compared\n"
       "with the shards (items, times, weights, types, order), items.h5's ids and groups with\n"
-      "the source, the filter counts recounted and the k-core thresholds checked (docs/FORMAT.md).\n");
+      "the source, the filter counts recounted and the k-core thresholds checked "
+      "(docs/FORMAT.md).\n");
   app->add_option("--input", options.inputs,
                   "the FINN.no source directory, or a session conversion's\n"
                   "source files in the order they were converted")
