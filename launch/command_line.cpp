@@ -1,5 +1,6 @@
 #include "launch/command_line.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
