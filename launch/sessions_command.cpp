@@ -43,7 +43,7 @@ int sessions_command(int argc, char** argv) {
       ->check(one_of({"recbole", "movielens", "amazon-m2", "csv"}))
       ->required();
   app->add_option("--input", options.source.inputs,
-                  "the source files (one or more, until the next option)")
+                  "the source files, one or more, until the next option")
       ->type_name("PATH")
       ->required();
   app->add_option("--output", options.output, "directory to create")->type_name("DIR")->required();
@@ -54,8 +54,8 @@ int sessions_command(int argc, char** argv) {
                 "an input or a directory slateconvert did not write)");
   std::string protocol = protocol_name(options.protocol);
   app->add_option("--protocol", protocol,
-                  "what valid and test hold: each user's last events\n"
-                  "(leave-one-out) or held-out users (users)")
+                  "the evaluation protocol: leave-one-out holds out each\n"
+                  "user's last events, users holds out whole users")
       ->type_name("P")
       ->check(one_of({"leave-one-out", "users"}))
       ->capture_default_str();
