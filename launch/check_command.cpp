@@ -5,53 +5,26 @@
 #include <string>
 
 #include "data/check_directory.hpp"
+#include "launch/command_line.hpp"
 #include "launch/slateconvert_commands.hpp"
 
 namespace slatetrain {
 
-namespace {
-
-constexpr const char* kCheckUsage =
-    "usage: slateconvert check DIR [--quiet]\n"
-    "\n"
-    "Checks a directory written by `slateconvert finn` or `sessions` without its source:\n"
-    "manifest.json loads; items.h5 and every shard are present with the size and CRC-32 the\n"
-    "manifest records; each shard is the one the manifest lists (the conversion id inside the\n"
-    "file, its index, row range, steps and slate items); its offsets hold; every click and\n"
-    "slate id lies in [0, num_items). Exit 0 when all holds, 1 with every problem on stderr\n"
-    "(file, and for ids the user row and step). `slateconvert verify` also compares the\n"
-    "values with the source.\n";
-
-}  // namespace
-
 int check_command(int argc, char** argv) {
   std::string directory;
   bool quiet = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string argument = argv[i];
-    if (argument == "--help" || argument == "-h") {
-      std::fputs(kCheckUsage, stdout);
-      return 0;
-    }
-    if (argument == "--quiet") {
-      quiet = true;
-      continue;
-    }
-    if (!argument.empty() && argument[0] == '-') {
-      std::fprintf(stderr, "slateconvert check: unknown option '%s'\n\n%s", argument.c_str(),
-                   kCheckUsage);
-      return 2;
-    }
-    if (!directory.empty()) {
-      std::fprintf(stderr, "slateconvert check: one directory only\n\n%s", kCheckUsage);
-      return 2;
-    }
-    directory = argument;
-  }
-  if (directory.empty()) {
-    std::fputs(kCheckUsage, stderr);
-    return 2;
-  }
+  const auto app = make_command_line(
+      "slateconvert check",
+      "Checks a directory written by `slateconvert finn` or `sessions` without its source:\n"
+      "manifest.json loads; items.h5 and every shard are present with the size and CRC-32 the\n"
+      "manifest records; each shard is the one the manifest lists (the conversion id inside the\n"
+      "file, its index, row range, steps and slate items); its offsets hold; every click and\n"
+      "slate id lies in [0, num_items). Exit 0 when all holds, 1 with every problem on stderr\n"
+      "(file, and for ids the user row and step). `slateconvert verify` also compares the\n"
+      "values with the source.\n");
+  app->add_option("DIR", directory, "the converted directory")->required();
+  app->add_flag("--quiet", quiet, "no per-file lines on stdout");
+  if (const auto exit_code = parse_command_line(*app, argc, argv)) return *exit_code;
   const CheckReport report = check_converted_directory(directory, quiet ? nullptr : &std::cout);
   for (const std::string& warning : report.warnings)
     std::fprintf(stderr, "slateconvert check: warning: %s\n", warning.c_str());

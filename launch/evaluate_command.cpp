@@ -18,6 +18,7 @@
 #include "data/hdf5_library_mutex.hpp"
 #include "dist/checkpoint_file.hpp"
 #include "dist/mpi_session.hpp"
+#include "launch/command_line.hpp"
 #include "launch/dataset_identity.hpp"
 #include "launch/run_config.hpp"
 #include "launch/run_devices.hpp"
@@ -27,78 +28,12 @@ namespace slatetrain {
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: slatetrain evaluate CONFIG --checkpoint FILE [--split valid|test]\n"
-    "                           [--set key=value ...]\n"
-    "\n"
-    "Evaluates the weights of a saved checkpoint (e.g. RUN_DIR/checkpoints/best.h5) on a split\n"
-    "of CONFIG's data.path, on the ranks of an mpirun / srun launch (any number: the item table\n"
-    "is re-sharded), as training's final evaluation does. The model is CONFIG's (with --set):\n"
-    "it must have the checkpoint's shape. Read-only: run.dir is neither needed nor touched, so\n"
-    "a running run's checkpoints can be evaluated.\n"
-    "\n"
-    "  --checkpoint FILE  the checkpoint (docs/CHECKPOINT.md)\n"
-    "  --split NAME       test (default) or valid\n"
-    "  --set key=value    override a configuration key (repeatable); a checkpoint of another\n"
-    "                     dataset is refused unless --set data.allow_other_dataset=true\n"
-    "  --help             this text\n"
-    "\n"
-    "The last line on stdout is JSON: split, metrics (the model's, as the training summary's\n"
-    "test/valid), popularity (the baseline on the same split), checkpoint, step, run_id,\n"
-    "dataset_id, data, world_size, device, evaluation_s.\n";
-
 struct Arguments {
   std::string config_path;
   std::string checkpoint;
   std::string split = "test";
   std::vector<std::string> overrides;
 };
-
-// Returns false (after printing why) when the arguments are unusable.
-bool parse_arguments(int argc, char** argv, Arguments& arguments) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string argument = argv[i];
-    const auto value = [&](const char* option, std::string& target) {
-      const std::string prefix = std::string(option) + "=";
-      if (argument == option && i + 1 < argc) {
-        target = argv[++i];
-        return true;
-      }
-      if (argument.rfind(prefix, 0) == 0) {
-        target = argument.substr(prefix.size());
-        return true;
-      }
-      return false;
-    };
-    std::string override_text;
-    if (value("--set", override_text)) {
-      arguments.overrides.push_back(override_text);
-    } else if (value("--checkpoint", arguments.checkpoint)) {
-      continue;
-    } else if (value("--split", arguments.split)) {
-      continue;
-    } else if (!argument.empty() && argument[0] != '-' && arguments.config_path.empty()) {
-      arguments.config_path = argument;
-    } else {
-      std::fprintf(stderr, "slatetrain evaluate: unexpected argument '%s'\n\n%s", argument.c_str(),
-                   kUsage);
-      return false;
-    }
-  }
-  if (arguments.config_path.empty() || arguments.checkpoint.empty()) {
-    std::fprintf(stderr, "slatetrain evaluate: %s\n\n%s",
-                 arguments.config_path.empty() ? "no configuration file given"
-                                               : "no --checkpoint FILE given",
-                 kUsage);
-    return false;
-  }
-  if (arguments.split != "test" && arguments.split != "valid") {
-    std::fprintf(stderr, "slatetrain evaluate: --split %s: expected valid or test\n",
-                 arguments.split.c_str());
-    return false;
-  }
-  return true;
-}
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -170,14 +105,32 @@ int evaluate(const Arguments& arguments) {
 }  // namespace
 
 int evaluate_command(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
-      std::printf("%s", kUsage);
-      return 0;
-    }
-  }
   Arguments arguments;
-  if (!parse_arguments(argc, argv, arguments)) return 2;
+  const auto app = make_command_line(
+      "slatetrain evaluate",
+      "Evaluates the weights of a saved checkpoint (e.g. RUN_DIR/checkpoints/best.h5) on a split\n"
+      "of CONFIG's data.path, on the ranks of an mpirun / srun launch (any number: the item table\n"
+      "is re-sharded), as training's final evaluation does. The model is CONFIG's (with --set):\n"
+      "it must have the checkpoint's shape. Read-only: run.dir is neither needed nor touched, so\n"
+      "a running run's checkpoints can be evaluated.\n");
+  app->footer(
+      "The last line on stdout is JSON: split, metrics (the model's, as the training summary's\n"
+      "test/valid), popularity (the baseline on the same split), checkpoint, step, run_id,\n"
+      "dataset_id, data, world_size, device, evaluation_s.\n");
+  app->add_option("CONFIG", arguments.config_path, "the run's YAML configuration")->required();
+  app->add_option("--checkpoint", arguments.checkpoint, "the checkpoint (docs/CHECKPOINT.md)")
+      ->type_name("FILE")
+      ->required();
+  app->add_option("--split", arguments.split, "the split to evaluate")
+      ->type_name("NAME")
+      ->check(one_of({"test", "valid"}))
+      ->capture_default_str();
+  app->add_option("--set", arguments.overrides,
+                  "override a configuration key; a checkpoint of another\n"
+                  "dataset is refused unless --set data.allow_other_dataset=true")
+      ->type_name("key=value")
+      ->allow_extra_args(false);
+  if (const auto exit_code = parse_command_line(*app, argc, argv)) return *exit_code;
   MpiSession mpi(&argc, &argv);
   return run_or_abort([&] { return evaluate(arguments); });
 }

@@ -5,45 +5,21 @@
 #include <vector>
 
 #include "data/inspect.hpp"
+#include "launch/command_line.hpp"
 #include "launch/slateconvert_commands.hpp"
 
 namespace slatetrain {
 
-namespace {
-
-constexpr const char* kInspectUsage =
-    "usage: slateconvert inspect DIR\n"
-    "\n"
-    "Prints what a directory written by `slateconvert finn` or `sessions` holds: users, items,\n"
-    "interactions, split sizes, the slate-length histogram, anomaly counts with examples, and\n"
-    "the files, each checked (present, size, CRC-32, shard identity). Exit 1 when a file is\n"
-    "missing or corrupt.\n";
-
-}  // namespace
-
 int inspect_command(int argc, char** argv) {
   std::string directory;
-  for (int i = 1; i < argc; ++i) {
-    const std::string argument = argv[i];
-    if (argument == "--help" || argument == "-h") {
-      std::fputs(kInspectUsage, stdout);
-      return 0;
-    }
-    if (!argument.empty() && argument[0] == '-') {
-      std::fprintf(stderr, "slateconvert inspect: unknown option '%s'\n\n%s", argument.c_str(),
-                   kInspectUsage);
-      return 2;
-    }
-    if (!directory.empty()) {
-      std::fprintf(stderr, "slateconvert inspect: one directory only\n\n%s", kInspectUsage);
-      return 2;
-    }
-    directory = argument;
-  }
-  if (directory.empty()) {
-    std::fputs(kInspectUsage, stderr);
-    return 2;
-  }
+  const auto app = make_command_line(
+      "slateconvert inspect",
+      "Prints what a directory written by `slateconvert finn` or `sessions` holds: users, items,\n"
+      "interactions, split sizes, the slate-length histogram, anomaly counts with examples, and\n"
+      "the files, each checked (present, size, CRC-32, shard identity). Exit 1 when a file is\n"
+      "missing or corrupt.\n");
+  app->add_option("DIR", directory, "the converted directory")->required();
+  if (const auto exit_code = parse_command_line(*app, argc, argv)) return *exit_code;
   const std::vector<std::string> problems = inspect_directory(directory, std::cout);
   for (const std::string& problem : problems)
     std::fprintf(stderr, "slateconvert inspect: %s\n", problem.c_str());

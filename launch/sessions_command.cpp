@@ -1,181 +1,145 @@
 // slateconvert sessions: a session log without slates to sharded HDF5
 // (data/session_converter.hpp).
-#include <cerrno>
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
-#include <type_traits>
+#include <vector>
 
-#include "core/error.hpp"
 #include "data/session_converter.hpp"
+#include "launch/command_line.hpp"
 #include "launch/slateconvert_commands.hpp"
+#include "launch/split_options.hpp"
 
 namespace slatetrain {
 
 namespace {
 
-constexpr const char* kSessionsUsage =
-    "usage: slateconvert sessions --format FORMAT --input PATH... --output DIR --shards N "
-    "[options]\n"
-    "\n"
-    "Converts a session or rating log without slates into N HDF5 shards of users (each user's\n"
-    "events in time order), items.h5 (original item ids and groups) and manifest.json\n"
-    "(docs/FORMAT.md). The output is built beside the target and renamed into place only when\n"
-    "complete.\n"
-    "\n"
-    "formats (--input takes every file, in order):\n"
-    "  recbole    NAME.inter (tab-separated, typed header, e.g. user_id:token item_id:token\n"
-    "             rating:float timestamp:float, any column order) [NAME.item for groups]\n"
-    "  movielens  ratings.dat (UserID::MovieID::Rating::Timestamp) or ratings.csv\n"
-    "             (userId,movieId,rating,timestamp) [movies.dat or movies.csv for genres]\n"
-    "  amazon-m2  sessions_train.csv (prev_items,next_item,locale; each session is a user)\n"
-    "             [products_train.csv for brands; items are (id, locale)]\n"
-    "  csv        delimited files with a header; name the columns below\n"
-    "\n"
-    "options:\n"
-    "  --format FORMAT              recbole, movielens, amazon-m2 or csv\n"
-    "  --input PATH...              the source files (one or more, until the next option)\n"
-    "  --output DIR                 directory to create\n"
-    "  --shards N                   number of shard files (default 1)\n"
-    "  --force                      replace an earlier conversion (only after success; never\n"
-    "                               an input or a directory slateconvert did not write)\n"
-    "  --protocol P                 leave-one-out (default) or users (held-out users)\n"
-    "  --user-column NAME           csv: the user or session column (recbole default user_id)\n"
-    "  --item-column NAME           csv: the item column (recbole default item_id)\n"
-    "  --time-column NAME           csv: the time column, integers (recbole default timestamp);\n"
-    "                               without one, file order is time order\n"
-    "  --weight-column NAME         the rating or weight column (recbole default rating)\n"
-    "  --type-column NAME           the interaction type column (names become 1, 2, ...)\n"
-    "  --group-column NAME          csv: the item's group on each row; recbole .item: the\n"
-    "                               group column (default class)\n"
-    "  --delimiter D                csv: the field delimiter (default ','; 'tab' for tabs)\n"
-    "  --locale L[,L...]            amazon-m2: keep only sessions of these locales\n"
-    "  --min-rating R               drop events rated below R\n"
-    "  --remove-consecutive-duplicates\n"
-    "                               drop an event with the item and type of the user's previous\n"
-    "  --min-user-interactions K    k-core: drop users with fewer than K events (iterated with\n"
-    "  --min-item-interactions K    the items' threshold to a fixed point, as RecBole does)\n"
-    "  --split-seed S, --valid-fraction F, --test-fraction F, --t-testsplit T\n"
-    "                               protocol users: the held-out users (as slateconvert finn)\n"
-    "  --gzip LEVEL                 compress shards with shuffle + deflate 1..9 (default 0)\n"
-    "  --memory-mb M                memory for ordering events (default 1024); beyond it the\n"
-    "                               events go through run files in the output's temporary\n"
-    "                               directory\n"
-    "  --quiet                      no progress lines\n";
-
-template <typename T>
-T parse_number(const std::string& option, const std::string& text) {
-  char* end = nullptr;
-  T value{};
-  errno = 0;
-  if constexpr (std::is_floating_point_v<T>) {
-    value = static_cast<T>(std::strtod(text.c_str(), &end));
-  } else if constexpr (std::is_unsigned_v<T>) {
-    value = static_cast<T>(std::strtoull(text.c_str(), &end, 10));
-  } else {
-    value = static_cast<T>(std::strtoll(text.c_str(), &end, 10));
-  }
-  REQUIRE(!text.empty() && end != nullptr && *end == '\0' && errno == 0,
-          option << " expects a number, got '" << text << "'");
-  return value;
-}
-
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> parts;
-  size_t begin = 0;
-  while (begin <= text.size()) {
-    const size_t comma = text.find(',', begin);
-    const std::string part =
-        text.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin);
-    if (!part.empty()) parts.push_back(part);
-    if (comma == std::string::npos) break;
-    begin = comma + 1;
-  }
-  return parts;
-}
+// The most --memory-mb accepted: 8 TiB, beyond any machine and far within int64 bytes.
+constexpr double kMostMemoryMegabytes = 8 << 20;
 
 }  // namespace
 
 int sessions_command(int argc, char** argv) {
   SessionConvertOptions options;
-  bool format_given = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string option = argv[i];
-    auto value = [&]() -> std::string {
-      REQUIRE(i + 1 < argc, option << " needs a value (see slateconvert sessions --help)");
-      return argv[++i];
-    };
-    SessionColumns& columns = options.source.columns;
-    if (option == "--help" || option == "-h") {
-      std::fputs(kSessionsUsage, stdout);
-      return 0;
-    } else if (option == "--format") {
-      const std::string name = value();
-      REQUIRE(parse_session_format(name, options.source.format),
-              "--format must be recbole, movielens, amazon-m2 or csv, not '" << name << "'");
-      format_given = true;
-    } else if (option == "--input") {
-      REQUIRE(i + 1 < argc && argv[i + 1][0] != '-', "--input needs at least one path");
-      while (i + 1 < argc && argv[i + 1][0] != '-') options.source.inputs.push_back(argv[++i]);
-    } else if (option == "--output") {
-      options.output = value();
-    } else if (option == "--shards") {
-      options.shards = parse_number<int>(option, value());
-    } else if (option == "--force") {
-      options.force = true;
-    } else if (option == "--protocol") {
-      const std::string name = value();
-      REQUIRE(parse_protocol(name, options.protocol),
-              "--protocol must be leave-one-out or users, not '" << name << "'");
-    } else if (option == "--user-column") {
-      columns.user = value();
-    } else if (option == "--item-column") {
-      columns.item = value();
-    } else if (option == "--time-column") {
-      columns.time = value();
-    } else if (option == "--weight-column") {
-      columns.weight = value();
-    } else if (option == "--type-column") {
-      columns.type = value();
-    } else if (option == "--group-column") {
-      columns.group = value();
-    } else if (option == "--delimiter") {
-      options.source.delimiter = value();
-    } else if (option == "--locale") {
-      options.source.locales = split_commas(value());
-    } else if (option == "--min-rating") {
-      options.filters.min_rating = parse_number<double>(option, value());
-    } else if (option == "--remove-consecutive-duplicates") {
-      options.filters.remove_consecutive_duplicates = true;
-    } else if (option == "--min-user-interactions") {
-      options.filters.min_user_interactions = parse_number<int64_t>(option, value());
-    } else if (option == "--min-item-interactions") {
-      options.filters.min_item_interactions = parse_number<int64_t>(option, value());
-    } else if (option == "--split-seed") {
-      options.split.seed = parse_number<uint64_t>(option, value());
-    } else if (option == "--valid-fraction") {
-      options.split.valid_fraction = parse_number<double>(option, value());
-    } else if (option == "--test-fraction") {
-      options.split.test_fraction = parse_number<double>(option, value());
-    } else if (option == "--t-testsplit") {
-      options.split.t_testsplit = parse_number<int>(option, value());
-    } else if (option == "--gzip") {
-      options.gzip_level = parse_number<int>(option, value());
-    } else if (option == "--memory-mb") {
-      options.memory_bytes = parse_number<int64_t>(option, value()) << 20;
-    } else if (option == "--quiet") {
-      options.show_progress = false;
-    } else {
-      std::fprintf(stderr, "slateconvert sessions: unknown option '%s'\n\n%s", option.c_str(),
-                   kSessionsUsage);
-      return 2;
-    }
-  }
-  if (!format_given || options.source.inputs.empty() || options.output.empty()) {
-    std::fprintf(stderr, "slateconvert sessions: --format, --input and --output are required\n\n%s",
-                 kSessionsUsage);
-    return 2;
-  }
+  SessionColumns& columns = options.source.columns;
+  const auto app = make_command_line(
+      "slateconvert sessions",
+      "Converts a session or rating log without slates into N HDF5 shards of users (each user's\n"
+      "events in time order), items.h5 (original item ids and groups) and manifest.json\n"
+      "(docs/FORMAT.md). The output is built beside the target and renamed into place only when\n"
+      "complete.\n"
+      "\n"
+      "formats (--input takes every file, in order):\n"
+      "  recbole    NAME.inter (tab-separated, typed header, e.g. user_id:token item_id:token\n"
+      "             rating:float timestamp:float, any column order) [NAME.item for groups]\n"
+      "  movielens  ratings.dat (UserID::MovieID::Rating::Timestamp) or ratings.csv\n"
+      "             (userId,movieId,rating,timestamp) [movies.dat or movies.csv for genres]\n"
+      "  amazon-m2  sessions_train.csv (prev_items,next_item,locale; each session is a user)\n"
+      "             [products_train.csv for brands; items are (id, locale)]\n"
+      "  csv        delimited files with a header; name the columns below\n");
+  std::string format;
+  app->add_option("--format", format, "the source's format")
+      ->type_name("FORMAT")
+      ->check(one_of({"recbole", "movielens", "amazon-m2", "csv"}))
+      ->required();
+  app->add_option("--input", options.source.inputs,
+                  "the source files, one or more, until the next option")
+      ->type_name("PATH")
+      ->required();
+  app->add_option("--output", options.output, "directory to create")->type_name("DIR")->required();
+  add_number_option(*app, "--shards", options.shards, "number of shard files", "N")
+      ->check(within(at_least(1)));
+  app->add_flag("--force", options.force,
+                "replace an earlier conversion (only after success; never\n"
+                "an input or a directory slateconvert did not write)");
+  std::string protocol = protocol_name(options.protocol);
+  app->add_option("--protocol", protocol,
+                  "the evaluation protocol: leave-one-out holds out each\n"
+                  "user's last events, users holds out whole users")
+      ->type_name("P")
+      ->check(one_of({"leave-one-out", "users"}))
+      ->capture_default_str();
+  add_number_option(*app, "--gzip", options.gzip_level,
+                    "compress shards with shuffle + deflate (0: none)", "LEVEL")
+      ->check(within(between(0, 9)));
+  int64_t memory_megabytes = options.memory_bytes >> 20;
+  add_number_option(*app, "--memory-mb", memory_megabytes,
+                    "memory for ordering events; beyond it the events go\n"
+                    "through run files in the output's temporary directory",
+                    "M")
+      ->check(within(between(1, kMostMemoryMegabytes)));
+  bool quiet = false;
+  app->add_flag("--quiet", quiet, "no progress lines");
+
+  const std::string source = "source columns";
+  app->add_option("--user-column", columns.user,
+                  "csv: the user or session column (recbole default user_id)")
+      ->type_name("NAME")
+      ->group(source);
+  app->add_option("--item-column", columns.item, "csv: the item column (recbole default item_id)")
+      ->type_name("NAME")
+      ->group(source);
+  app->add_option("--time-column", columns.time,
+                  "csv: the time column, integers (recbole default\n"
+                  "timestamp); without one, file order is time order")
+      ->type_name("NAME")
+      ->group(source);
+  app->add_option("--weight-column", columns.weight,
+                  "the rating or weight column (recbole default rating)")
+      ->type_name("NAME")
+      ->group(source);
+  app->add_option("--type-column", columns.type,
+                  "the interaction type column (names become 1, 2, ...)")
+      ->type_name("NAME")
+      ->group(source);
+  app->add_option("--group-column", columns.group,
+                  "csv: the item's group on each row; recbole .item: the\n"
+                  "group column (default class)")
+      ->type_name("NAME")
+      ->group(source);
+  app->add_option("--delimiter", options.source.delimiter,
+                  "csv: the field delimiter (default ','; 'tab' for tabs)")
+      ->type_name("D")
+      ->group(source);
+  app->add_option("--locale", options.source.locales,
+                  "amazon-m2: keep only sessions of these locales")
+      ->type_name("L[,L...]")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->group(source);
+
+  const std::string filters = "filters (in this order, docs/FORMAT.md)";
+  double min_rating = 0;
+  app->add_option("--min-rating", min_rating, "drop events rated below R")
+      ->type_name("R")
+      ->transform(number_text<double>())
+      ->group(filters);
+  app->add_flag("--remove-consecutive-duplicates", options.filters.remove_consecutive_duplicates,
+                "drop an event with the item and type of the user's\n"
+                "previous event")
+      ->group(filters);
+  add_number_option(*app, "--min-user-interactions", options.filters.min_user_interactions,
+                    "k-core: drop users with fewer than K events (iterated\n"
+                    "with the items' threshold to a fixed point, as RecBole)",
+                    "K")
+      ->check(within(at_least(0)))
+      ->group(filters);
+  add_number_option(*app, "--min-item-interactions", options.filters.min_item_interactions,
+                    "k-core: drop items with fewer than K events", "K")
+      ->check(within(at_least(0)))
+      ->group(filters);
+  add_split_options(*app, options.split,
+                    "protocol users: the held-out users (as slateconvert finn)");
+  if (const auto exit_code = parse_command_line(*app, argc, argv)) return *exit_code;
+  parse_session_format(format, options.source.format);
+  parse_protocol(protocol, options.protocol);
+  if (app->count("--min-rating") > 0) options.filters.min_rating = min_rating;
+  options.memory_bytes = memory_megabytes << 20;
+  options.show_progress = !quiet;
+  // "--locale DE,,JP" names two locales.
+  std::vector<std::string>& locales = options.source.locales;
+  locales.erase(std::remove(locales.begin(), locales.end(), std::string()), locales.end());
+
   const Manifest manifest = convert_sessions(options);
   const nlohmann::json& counts = manifest.conversion["counts"];
   std::printf(

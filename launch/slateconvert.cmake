@@ -6,6 +6,8 @@ add_executable(slateconvert
   sessions_command.cpp
   verify_command.cpp
   check_command.cpp
-  inspect_command.cpp)
-target_link_libraries(slateconvert PRIVATE slatetrain_generator slatetrain_convert)
+  inspect_command.cpp
+  split_options.cpp)
+target_link_libraries(slateconvert PRIVATE slatetrain_generator slatetrain_convert
+                                           slatetrain_command_line)
 install(TARGETS slateconvert RUNTIME DESTINATION bin)

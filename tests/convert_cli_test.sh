@@ -127,10 +127,10 @@ case_usage_errors() {
   done
   run finn --input somewhere
   expect_status 2 "finn without --output"
-  expect_text stderr "--input and --output are required" "finn without --output"
+  expect_text stderr "--output is required" "finn without --output"
   run verify --output somewhere
   expect_status 2 "verify without --input"
-  expect_text stderr "--input and --output are required" "verify without --input"
+  expect_text stderr "--input is required" "verify without --input"
   run synth --users 10
   expect_status 2 "synth without --output"
   expect_text stderr "--output is required" "synth without --output"
@@ -140,7 +140,7 @@ case_usage_errors() {
   expect_status 2 "inspect with two directories"
   run finn --input somewhere --output converted --shards three
   expect_status nonzero "finn --shards three"
-  expect_text stderr "--shards expects a number, got 'three'" "finn --shards three"
+  expect_text stderr "--shards expects an integer, got 'three'" "finn --shards three"
   expect_nothing_left converted "finn --shards three"
   run synth --output generated --users many
   expect_status nonzero "synth --users many"

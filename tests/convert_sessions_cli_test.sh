@@ -115,7 +115,7 @@ case_usage_errors() {
   expect_text stderr "'--bogus-option'" "sessions --bogus-option"
   run sessions --format movielens --output converted
   expect_status 2 "sessions without --input"
-  expect_text stderr "--format, --input and --output are required" "sessions without --input"
+  expect_text stderr "--input is required" "sessions without --input"
   run sessions --format parquet --input x --output converted
   expect_status nonzero "sessions --format parquet"
   expect_text stderr "--format must be recbole, movielens, amazon-m2 or csv" "--format parquet"

@@ -169,22 +169,28 @@ TEST(GeneratorCommand, BadArgumentsGiveAClearMessageAndNoOutput) {
     std::string arguments, message;
     int exit_code;
   };
+  // Unusable arguments exit 2 naming the option; a combination the options' ranges allow but
+  // the generator refuses (more groups than items) exits 1.
   const std::vector<Case> cases = {
       {"--users 10", "--output is required", 2},
       {"--output " + output + " --colour blue", "unknown option '--colour'", 2},
-      {"--output " + output + " --users", "--users needs a value", 1},
-      {"--output " + output + " --users ten", "--users expects an integer, got 'ten'", 1},
-      {"--output " + output + " --users 12x", "--users expects an integer, got '12x'", 1},
-      {"--output " + output + " --users 0", "--users must be in", 1},
-      {"--output " + output + " --items 99999999999999999999", "--items is out of range", 1},
-      {"--output " + output + " --threads 4294967297", "--threads is out of range", 1},
-      {"--output " + output + " --groups -1", "--groups must be positive", 1},
-      {"--output " + output + " --anomaly-rate lots", "--anomaly-rate expects a number", 1},
-      {"--output " + output + " --anomaly-rate 0.9", "--anomaly-rate must be in [0, 0.5]", 1},
-      {"--output " + output + " --level 12", "--level must be in 0..9", 1},
-      {"--output " + output + " --oracle-rollouts 1", "--oracle-rollouts must be in 2..", 1},
+      {"--output " + output + " --users", "--users needs a value", 2},
+      {"--output " + output + " --users ten", "--users expects an integer, got 'ten'", 2},
+      {"--output " + output + " --users 12x", "--users expects an integer, got '12x'", 2},
+      {"--output " + output + " --users 0", "--users must be in [1, 2147483647], got 0", 2},
+      {"--output " + output + " --items 99999999999999999999",
+       "--items 99999999999999999999 is out of range", 2},
+      {"--output " + output + " --threads 4294967297", "--threads 4294967297 is out of range", 2},
+      {"--output " + output + " --groups -1", "--groups must be >= 0, got -1", 2},
+      {"--output " + output + " --items 10 --groups 8", "--groups must be in 1..items-3", 1},
+      {"--output " + output + " --anomaly-rate lots", "--anomaly-rate expects a number", 2},
+      {"--output " + output + " --anomaly-rate 0.9", "--anomaly-rate must be in [0, 0.5], got 0.9",
+       2},
+      {"--output " + output + " --level 12", "--level must be in [0, 9], got 12", 2},
+      {"--output " + output + " --oracle-rollouts 1",
+       "--oracle-rollouts must be in [2, 1000000000]", 2},
       {"--output " + output + " --oracle-rollouts many",
-       "--oracle-rollouts expects an integer, got 'many'", 1},
+       "--oracle-rollouts expects an integer, got 'many'", 2},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.arguments);
