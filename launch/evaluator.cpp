@@ -174,6 +174,7 @@ void Evaluator::rank_phase(RecommenderModel& model, LoaderPhase phase, int k,
     std::vector<std::vector<int64_t>> excluded(users.size());
     for (size_t u = 0; u < users.size(); ++u) excluded[u] = users[u].excluded;
     ranked.top = ranker_->rank(vectors, excluded, k);
+    ranked.vectors = std::move(vectors);
     ranked.model_batch = &model_batch;
     ranked.rows = rows.data<float>();
     visit(ranked);

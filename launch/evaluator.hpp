@@ -79,6 +79,7 @@ class Evaluator {
     const float* rows = nullptr;              // the model batch's item rows (device)
     std::vector<RankedUser> users;
     std::vector<int64_t> batch_rows;
+    std::vector<float> vectors;  // [users, D] host: the users' vectors
     TopK top;
   };
   // Collective: every user of the phase that the evaluation ranks (exactly max_users of them

@@ -27,6 +27,7 @@
 #include "core/error.hpp"
 #include "data/hdf5_library_mutex.hpp"
 #include "dist/mpi_session.hpp"
+#include "launch/candidate_rescoring.hpp"
 #include "launch/checkpoint_model.hpp"
 #include "launch/command_line.hpp"
 #include "launch/dataset_names.hpp"
@@ -129,13 +130,14 @@ class Output {
   bool committed_ = false;
 };
 
-nlohmann::json recommendations(const Results& results, size_t user, const ItemNames& names) {
-  nlohmann::json list = nlohmann::json::array();
+nlohmann::ordered_json recommendations(const Results& results, size_t user,
+                                       const ItemNames& names) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   const int k = results.k;
   for (int i = 0; i < k; ++i) {
     const int32_t item = results.items[user * k + i];
     if (item < 0) break;  // the catalogue ran out
-    nlohmann::json entry = {{"item", names.id(item)}, {"group", names.group(item)}};
+    nlohmann::ordered_json entry = {{"item", names.id(item)}, {"group", names.group(item)}};
     if (names.has_locales()) entry["locale"] = names.locale(item);
     entry["score"] = results.scores[user * k + i];
     list.push_back(std::move(entry));
@@ -150,11 +152,12 @@ Results recommend_split(CheckpointModel& loaded, LoaderPhase phase, int k) {
   Results mine;
   mine.k = k;
   trained.evaluator().rank_phase(
-      trained.model(), phase, k, nullptr, std::string("recommend ") + loader_phase_name(phase),
+      trained.model(), phase, k + kRescoringMargin, nullptr,
+      std::string("recommend ") + loader_phase_name(phase),
       [&](const Evaluator::RankedBatch& ranked) {
+        const TopK top = rescore_exactly(trained.embedding(), ranked.vectors, ranked.top, k);
         for (size_t u = 0; u < ranked.users.size(); ++u) {
-          mine.add(ranked.batch->user_row[static_cast<size_t>(ranked.batch_rows[u])], ranked.top,
-                   u);
+          mine.add(ranked.batch->user_row[static_cast<size_t>(ranked.batch_rows[u])], top, u);
           const auto& targets = ranked.users[u].targets;
           mine.target_counts.push_back(static_cast<int64_t>(targets.size()));
           mine.targets.insert(mine.targets.end(), targets.begin(), targets.end());
@@ -163,24 +166,24 @@ Results recommend_split(CheckpointModel& loaded, LoaderPhase phase, int k) {
   return mine;
 }
 
-// The histories of the input, each rank a contiguous share, in batches of
-// evaluation.batch_users.
+// The histories of the input in batches of evaluation.batch_users, batch b on rank b % world:
+// a history's batch (and so its vector, to the last bit) does not depend on the world size.
 Results recommend_histories(CheckpointModel& loaded, const std::vector<History>& histories,
                             int k) {
   TrainedModel& trained = *loaded.trained;
   Communicator& host = loaded.devices->host();
   const int64_t world = host.world_size(), rank = host.rank();
   const int64_t total = static_cast<int64_t>(histories.size());
-  const int64_t begin = total * rank / world, end = total * (rank + 1) / world;
   const int64_t batch_users = std::max<int64_t>(1, loaded.config.evaluation.batch_users);
-  const int64_t largest_share = (total + world - 1) / world;
-  const int64_t batches = (largest_share + batch_users - 1) / batch_users;  // on every rank
+  const int64_t batches = (total + batch_users - 1) / batch_users;
+  const int64_t rounds = (batches + world - 1) / world;  // the same on every rank
   const bool exclude_seen = loaded.config.evaluation.exclude_seen;
   Results mine;
   mine.k = k;
-  for (int64_t batch = 0; batch < batches; ++batch) {
-    const int64_t first = std::min(end, begin + batch * batch_users);
-    const int64_t last = std::min(end, first + batch_users);
+  for (int64_t round = 0; round < rounds; ++round) {
+    const int64_t batch = round * world + rank;
+    const int64_t first = std::min(total, batch * batch_users);
+    const int64_t last = std::min(total, first + batch_users);
     std::vector<const History*> users;
     std::vector<std::vector<int64_t>> excluded;
     for (int64_t h = first; h < last; ++h) {
@@ -194,7 +197,9 @@ Results recommend_histories(CheckpointModel& loaded, const std::vector<History>&
     }
     const std::vector<float> vectors = history_user_vectors(
         trained.model(), trained.embedding(), loaded.devices->backend(), users);
-    const TopK top = trained.evaluator().ranker().rank(vectors, excluded, k);
+    const TopK candidates =
+        trained.evaluator().ranker().rank(vectors, excluded, k + kRescoringMargin);
+    const TopK top = rescore_exactly(trained.embedding(), vectors, candidates, k);
     for (int64_t h = first; h < last; ++h) mine.add(h, top, static_cast<size_t>(h - first));
   }
   return mine;
@@ -245,7 +250,7 @@ int recommend(const Arguments& arguments) {
   Output output(arguments.output);
   std::lock_guard<std::mutex> lock(hdf5_library_mutex());
   for (const size_t u : order) {
-    nlohmann::json line;
+    nlohmann::ordered_json line;
     if (from_input) {
       const History& history = histories[static_cast<size_t>(all.keys[u])];
       line["user"] = history.user;
@@ -256,9 +261,9 @@ int recommend(const Arguments& arguments) {
     }
     line["recommendations"] = recommendations(all, u, *names);
     if (!from_input) {
-      nlohmann::json held_out = nlohmann::json::array();
+      nlohmann::ordered_json held_out = nlohmann::ordered_json::array();
       for (int64_t t = target_offsets[u]; t < target_offsets[u + 1]; ++t) {
-        held_out.push_back(names->id(all.targets[static_cast<size_t>(t)]));
+        held_out.push_back(nlohmann::ordered_json(names->id(all.targets[static_cast<size_t>(t)])));
       }
       line["held_out"] = std::move(held_out);
     }

@@ -2,6 +2,7 @@
 # model, the source's names of items and users, `slatetrain recommend` and `slatetrain export`.
 # Included after trainer.cmake (fragments are sorted), which makes the slatetrain executable.
 target_sources(slatetrain PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/candidate_rescoring.cpp
   ${CMAKE_CURRENT_LIST_DIR}/checkpoint_model.cpp
   ${CMAKE_CURRENT_LIST_DIR}/dataset_names.cpp
   ${CMAKE_CURRENT_LIST_DIR}/history_input.cpp
