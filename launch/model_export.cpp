@@ -21,6 +21,13 @@ namespace {
 constexpr const char* kFormat = "slatetrain-model-export";
 constexpr int kExportVersion = 1;
 
+// Dense parameters of the training objectives (models/*_objective.cpp), which ranking the
+// catalogue does not use; every other parameter is the user model's.
+const std::map<std::string, std::string> kObjectiveParameters = {
+    {"no_click_bias",
+     "the slate objective's score of the no-click option, by the slate's stored length (index); "
+     "not used to rank the catalogue"}};
+
 // An .npy file of float32 written in C order, in pieces.
 class NpyFile {
  public:
@@ -147,10 +154,16 @@ void write_model_export(const CheckpointModel& loaded, const std::string& output
     npy.close();
     files.push_back(file);
     shapes[view.name] = view.shape;
-    parameter_list.push_back({{"name", view.name},
-                              {"file", file},
-                              {"shape", view.shape},
-                              {"checkpoint_offset", view.offset}});
+    const auto objective = kObjectiveParameters.find(view.name);
+    parameter_list.push_back(
+        {{"name", view.name},
+         {"file", file},
+         {"shape", view.shape},
+         {"checkpoint_offset", view.offset},
+         {"role", objective == kObjectiveParameters.end() ? "user_model" : "objective"},
+         {"meaning", objective == kObjectiveParameters.end()
+                         ? "the user model's (see user_vector)"
+                         : objective->second}});
   }
 
   const std::string& kind = config.model.kind;
