@@ -113,7 +113,8 @@ const char* output_kind_description(OutputKind kind) {
     case OutputKind::kConvertedDataset:
       return "a converted dataset written by slateconvert (manifest.json and the files it names)";
     case OutputKind::kSynthDataset:
-      return "a dataset written by slateconvert synth (generator.json, data.npz, itemattr.npz, ind2val.json, truth.json)";
+      return "a dataset written by slateconvert synth (generator.json, data.npz, itemattr.npz, "
+             "ind2val.json, truth.json)";
     case OutputKind::kModelExport:
       return "a model export written by slatetrain export (model.json and the files it names)";
   }

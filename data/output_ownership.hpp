@@ -1,6 +1,6 @@
 // Which existing directories an output may replace (--force): only one that slateconvert (or
-// slatetrain export) wrote itself and that holds nothing else, and never one that is or holds an input.
-// docs/DATA_SAFETY.md explains the rules and how each kind of output is recognised.
+// slatetrain export) wrote itself and that holds nothing else, and never one that is or holds an
+// input. docs/DATA_SAFETY.md explains the rules and how each kind of output is recognised.
 #pragma once
 
 #include <filesystem>

@@ -21,8 +21,7 @@ TopK rescore_exactly(ShardedEmbedding& embedding, const std::vector<float>& user
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   Tensor rows_device;
   embedding.lookup_unique(ids, rows_device);
-  const std::vector<float> rows =
-      ids.empty() ? std::vector<float>() : rows_device.to_host<float>();
+  const std::vector<float> rows = ids.empty() ? std::vector<float>() : rows_device.to_host<float>();
 
   TopK best;
   best.users = users;

@@ -31,9 +31,9 @@ std::unique_ptr<CheckpointModel> load_checkpoint_model(const RunConfig& config,
   }
   loaded->devices = std::make_unique<RunDevices>(config);
   RunDevices& devices = *loaded->devices;
-  loaded->trained = std::make_unique<TrainedModel>(config, devices.host(),
-                                                   devices.device_communicator(),
-                                                   devices.backend(), std::move(manifest));
+  loaded->trained =
+      std::make_unique<TrainedModel>(config, devices.host(), devices.device_communicator(),
+                                     devices.backend(), std::move(manifest));
   {
     std::lock_guard<std::mutex> lock(hdf5_library_mutex());
     require_checkpoint_model(*reader, loaded->trained->model().parameters(), config);

@@ -36,8 +36,8 @@ ItemNames::ItemNames(const Manifest& manifest, const std::string& directory)
       sessions_(is_session_layout(manifest)),
       table_(read_item_table(manifest.items_path(directory))) {
   REQUIRE(table_.num_items() == manifest.num_items,
-          manifest.items_path(directory) << ": " << table_.num_items()
-                                         << " items, the manifest says " << manifest.num_items);
+          manifest.items_path(directory)
+              << ": " << table_.num_items() << " items, the manifest says " << manifest.num_items);
   if (!sessions_) return;
   REQUIRE(table_.original_id.size() == manifest.num_items,
           manifest.items_path(directory) << ": no original item ids (/items/original_id_*)");
@@ -58,8 +58,7 @@ nlohmann::json ItemNames::group(int64_t item) const {
   const double category = table_.category[static_cast<size_t>(item)];
   if (sessions_) {
     const auto index = static_cast<int64_t>(category);
-    if (index <= 0 || index >= static_cast<int64_t>(manifest_.item_groups.size()))
-      return nullptr;
+    if (index <= 0 || index >= static_cast<int64_t>(manifest_.item_groups.size())) return nullptr;
     return manifest_.item_groups[static_cast<size_t>(index)];
   }
   if (category != std::floor(category)) return nullptr;
@@ -110,7 +109,7 @@ int64_t ItemNames::find(const nlohmann::json& original, std::string& why) const 
 
 // One shard's user ids, read on first use.
 struct UserNames::ShardIds {
-  std::vector<int64_t> user_id;          // FINN
+  std::vector<int64_t> user_id;           // FINN
   std::vector<int64_t> original_offsets;  // sessions
   std::string original_bytes;
 };

@@ -161,9 +161,8 @@ void write_model_export(const CheckpointModel& loaded, const std::string& output
          {"shape", view.shape},
          {"checkpoint_offset", view.offset},
          {"role", objective == kObjectiveParameters.end() ? "user_model" : "objective"},
-         {"meaning", objective == kObjectiveParameters.end()
-                         ? "the user model's (see user_vector)"
-                         : objective->second}});
+         {"meaning", objective == kObjectiveParameters.end() ? "the user model's (see user_vector)"
+                                                             : objective->second}});
   }
 
   const std::string& kind = config.model.kind;

@@ -54,8 +54,8 @@ struct Arguments {
 struct Results {
   int k = 0;
   std::vector<int64_t> keys;
-  std::vector<int32_t> items;  // [users, k] global item ids, -1: none
-  std::vector<float> scores;   // [users, k]
+  std::vector<int32_t> items;          // [users, k] global item ids, -1: none
+  std::vector<float> scores;           // [users, k]
   std::vector<int64_t> target_counts;  // split only: [users]
   std::vector<int64_t> targets;        // the held-out items, flat
 
@@ -168,8 +168,7 @@ Results recommend_split(CheckpointModel& loaded, LoaderPhase phase, int k) {
 
 // The histories of the input in batches of evaluation.batch_users, batch b on rank b % world:
 // a history's batch (and so its vector, to the last bit) does not depend on the world size.
-Results recommend_histories(CheckpointModel& loaded, const std::vector<History>& histories,
-                            int k) {
+Results recommend_histories(CheckpointModel& loaded, const std::vector<History>& histories, int k) {
   TrainedModel& trained = *loaded.trained;
   Communicator& host = loaded.devices->host();
   const int64_t world = host.world_size(), rank = host.rank();
@@ -195,8 +194,8 @@ Results recommend_histories(CheckpointModel& loaded, const std::vector<History>&
       seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
       excluded.push_back(std::move(seen));
     }
-    const std::vector<float> vectors = history_user_vectors(
-        trained.model(), trained.embedding(), loaded.devices->backend(), users);
+    const std::vector<float> vectors = history_user_vectors(trained.model(), trained.embedding(),
+                                                            loaded.devices->backend(), users);
     const TopK candidates =
         trained.evaluator().ranker().rank(vectors, excluded, k + kRescoringMargin);
     const TopK top = rescore_exactly(trained.embedding(), vectors, candidates, k);
@@ -232,8 +231,7 @@ int recommend(const Arguments& arguments) {
     histories = read_histories(arguments.input, manifest, *names);
     mine = recommend_histories(*loaded, histories, arguments.k);
   } else {
-    const LoaderPhase phase =
-        arguments.split == "valid" ? LoaderPhase::kValid : LoaderPhase::kTest;
+    const LoaderPhase phase = arguments.split == "valid" ? LoaderPhase::kValid : LoaderPhase::kTest;
     mine = recommend_split(*loaded, phase, arguments.k);
   }
   const Results all = gather_results(host, mine);
@@ -286,13 +284,14 @@ int recommend_command(int argc, char** argv) {
       "user and line (docs/USING_A_MODEL.md), in dataset row or input line order, the same on "
       "any number of ranks. Read-only: run.dir is neither needed nor touched.",
       "slatetrain recommend");
-  app.add_option("CONFIG", arguments.config_path, "the run configuration (YAML)")->required();
+  app.add_option("CONFIG", arguments.config_path, "the run configuration (YAML)")
+      ->required()
+      ->type_name("FILE");
   app.add_option("--checkpoint", arguments.checkpoint,
                  "the checkpoint (e.g. RUN_DIR/checkpoints/best.h5; docs/CHECKPOINT.md)")
-      ->required();
-  app.add_option("--k", arguments.k, "items per user")
       ->required()
-      ->check(CLI::Range(1, 100000));
+      ->type_name("FILE");
+  app.add_option("--k", arguments.k, "items per user")->required()->check(CLI::Range(1, 100000));
   auto* split = app.add_option("--split", arguments.split,
                                "the users of this split of data.path (default: test)")
                     ->check(CLI::IsMember({"test", "valid"}));
@@ -300,11 +299,13 @@ int recommend_command(int argc, char** argv) {
                                "JSON lines {\"user\": ..., \"items\": [ID, ...], "
                                "\"interaction_types\": [TYPE, ...]}, items in the source's ids, "
                                "oldest first; an unknown id is an error naming the line")
-                    ->check(CLI::ExistingFile);
+                    ->check(CLI::ExistingFile)
+                    ->type_name("FILE");
   split->excludes(input);
   app.add_option("--output", arguments.output,
                  "write here (a new file, written whole then renamed into place) instead of "
-                 "stdout");
+                 "stdout")
+      ->type_name("FILE");
   app.add_option("--exclude-seen", arguments.exclude_seen,
                  "leave the user's own items out (default: the configuration's "
                  "evaluation.exclude_seen, true)")
@@ -313,7 +314,8 @@ int recommend_command(int argc, char** argv) {
                  "override a configuration key (repeatable), e.g. --set data.path=DIR; a "
                  "checkpoint of another dataset is refused unless "
                  "--set data.allow_other_dataset=true")
-      ->type_name("KEY=VALUE");
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
   const int parsed = parse_command_line(app, argc, argv);
   if (parsed >= 0) return parsed;
   if (arguments.split.empty()) arguments.split = "test";
