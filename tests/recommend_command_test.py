@@ -351,6 +351,14 @@ def case_refusals(args):
     expect_refusal(slatetrain(args, 1, ["export", "--output", data(args, "finn")], name,
                               expect_ok=False), 1, "input")
 
+    # --set before CONFIG takes one value: CONFIG is not swallowed as another override.
+    good = os.path.join(args.work, "good-histories.jsonl")
+    with open(good, "w") as f:
+        f.write(json.dumps({"user": 1, "items": [5, "6"]}) + "\n")
+    result = slatetrain(args, 1, ["recommend", "--set", "evaluation.batch_users=3", "--k", "3",
+                                  "--input", good], name)
+    check(json.loads(result.stdout.strip().splitlines()[-1])["user"] == 1, result.stdout)
+
     for command, needles in (("recommend", ["--checkpoint", "--k", "--split", "--input",
                                             "--output", "--exclude-seen", "--set"]),
                              ("export", ["--checkpoint", "--output", "--force", "--set"])):
