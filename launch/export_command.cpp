@@ -61,23 +61,14 @@ int export_command(int argc, char** argv) {
       "appears whole (written under a temporary name, then renamed). Runs on the ranks of an "
       "mpirun / srun launch or one process; rank 0 writes.",
       "slatetrain export");
-  app.add_option("CONFIG", arguments.config_path, "the run configuration (YAML)")
-      ->required()
-      ->type_name("FILE");
-  app.add_option("--checkpoint", arguments.checkpoint,
-                 "the checkpoint (e.g. RUN_DIR/checkpoints/best.h5; docs/CHECKPOINT.md)")
-      ->required()
-      ->type_name("FILE");
+  add_checkpoint_model_options(app, arguments.config_path, arguments.checkpoint,
+                               arguments.overrides);
   app.add_option("--output", arguments.output, "the export directory to write")
       ->required()
       ->type_name("DIR");
   app.add_flag("--force", arguments.force,
                "replace DIR when it is an earlier export holding nothing else (anything else is "
                "refused)");
-  app.add_option("--set", arguments.overrides,
-                 "override a configuration key (repeatable), e.g. --set data.path=DIR")
-      ->type_name("KEY=VALUE")
-      ->allow_extra_args(false);
   const int parsed = parse_command_line(app, argc, argv);
   if (parsed >= 0) return parsed;
   MpiSession mpi(&argc, &argv);

@@ -284,13 +284,8 @@ int recommend_command(int argc, char** argv) {
       "user and line (docs/USING_A_MODEL.md), in dataset row or input line order, the same on "
       "any number of ranks. Read-only: run.dir is neither needed nor touched.",
       "slatetrain recommend");
-  app.add_option("CONFIG", arguments.config_path, "the run configuration (YAML)")
-      ->required()
-      ->type_name("FILE");
-  app.add_option("--checkpoint", arguments.checkpoint,
-                 "the checkpoint (e.g. RUN_DIR/checkpoints/best.h5; docs/CHECKPOINT.md)")
-      ->required()
-      ->type_name("FILE");
+  add_checkpoint_model_options(app, arguments.config_path, arguments.checkpoint,
+                               arguments.overrides);
   app.add_option("--k", arguments.k, "items per user")->required()->check(CLI::Range(1, 100000));
   auto* split = app.add_option("--split", arguments.split,
                                "the users of this split of data.path (default: test)")
@@ -310,12 +305,15 @@ int recommend_command(int argc, char** argv) {
                  "leave the user's own items out (default: the configuration's "
                  "evaluation.exclude_seen, true)")
       ->check(CLI::IsMember({"true", "false"}));
-  app.add_option("--set", arguments.overrides,
-                 "override a configuration key (repeatable), e.g. --set data.path=DIR; a "
-                 "checkpoint of another dataset is refused unless "
-                 "--set data.allow_other_dataset=true")
-      ->type_name("KEY=VALUE")
-      ->allow_extra_args(false);
+  app.footer(
+      "\nExamples:\n"
+      "  mpirun -np 2 slatetrain recommend configs/gru.yaml --checkpoint runs/gru/checkpoints/"
+      "best.h5 --k 10 --output test-top10.jsonl\n"
+      "  slatetrain recommend configs/gru.yaml --checkpoint best.h5 --k 5 --input users.jsonl\n"
+      "\nOutput lines:\n"
+      "  --split: {\"user\": ID, \"row\": R, \"recommendations\": [{\"item\": ID, \"group\": "
+      "NAME, \"score\": S}, ...], \"held_out\": [ID, ...]}\n"
+      "  --input: {\"user\": AS GIVEN, \"line\": N, \"recommendations\": [...]}");
   const int parsed = parse_command_line(app, argc, argv);
   if (parsed >= 0) return parsed;
   if (arguments.split.empty()) arguments.split = "test";
