@@ -215,6 +215,10 @@ int recommend(const Arguments& arguments) {
     REQUIRE(!std::filesystem::exists(std::filesystem::symlink_status(arguments.output, error)),
             arguments.output << ": already exists; recommend writes a new file only (remove it or "
                                 "choose another --output)");
+    const std::filesystem::path parent =
+        std::filesystem::absolute(arguments.output, error).parent_path();
+    REQUIRE(std::filesystem::is_directory(parent, error),
+            arguments.output << ": its directory " << parent.string() << " does not exist");
   }
   const auto loaded = load_checkpoint_model(config, arguments.checkpoint, "recommend");
   const Manifest& manifest = loaded->trained->manifest();

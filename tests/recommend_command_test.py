@@ -327,6 +327,9 @@ def case_refusals(args):
     expect_refusal(slatetrain(args, 2, ["recommend", "--k", "5", "--output", output], name,
                               expect_ok=False), 1, output, "already exists")
     check(open(output).read() == "mine\n", "recommend changed an existing file")
+    missing = os.path.join(args.work, "no-such-directory", "out.jsonl")
+    expect_refusal(slatetrain(args, 2, ["recommend", "--k", "5", "--output", missing], name,
+                              expect_ok=False), 1, missing, "does not exist")
 
     users_directory = os.path.join(args.work, "users-directory")
     shutil.rmtree(users_directory, ignore_errors=True)
