@@ -147,7 +147,7 @@ nlohmann::ordered_json recommendations(const Results& results, size_t user,
 
 // The users of a split, as evaluation ranks them (launch/evaluator.hpp): every user of the
 // split with a held-out item, the vector after the steps before the first held-out one.
-Results recommend_split(CheckpointModel& loaded, LoaderPhase phase, int k) {
+Results recommend_split(CheckpointModel& loaded, ItemRanker& ranker, LoaderPhase phase, int k) {
   TrainedModel& trained = *loaded.trained;
   Results mine;
   mine.k = k;
@@ -162,13 +162,15 @@ Results recommend_split(CheckpointModel& loaded, LoaderPhase phase, int k) {
           mine.target_counts.push_back(static_cast<int64_t>(targets.size()));
           mine.targets.insert(mine.targets.end(), targets.begin(), targets.end());
         }
-      });
+      },
+      &ranker);
   return mine;
 }
 
 // The histories of the input in batches of evaluation.batch_users, batch b on rank b % world:
 // a history's batch (and so its vector, to the last bit) does not depend on the world size.
-Results recommend_histories(CheckpointModel& loaded, const std::vector<History>& histories, int k) {
+Results recommend_histories(CheckpointModel& loaded, ItemRanker& ranker,
+                            const std::vector<History>& histories, int k) {
   TrainedModel& trained = *loaded.trained;
   Communicator& host = loaded.devices->host();
   const int64_t world = host.world_size(), rank = host.rank();
@@ -196,8 +198,7 @@ Results recommend_histories(CheckpointModel& loaded, const std::vector<History>&
     }
     const std::vector<float> vectors = history_user_vectors(trained.model(), trained.embedding(),
                                                             loaded.devices->backend(), users);
-    const TopK candidates =
-        trained.evaluator().ranker().rank(vectors, excluded, k + kRescoringMargin);
+    const TopK candidates = ranker.rank(vectors, excluded, k + kRescoringMargin);
     const TopK top = rescore_exactly(trained.embedding(), vectors, candidates, k);
     for (int64_t h = first; h < last; ++h) mine.add(h, top, static_cast<size_t>(h - first));
   }
@@ -228,15 +229,18 @@ int recommend(const Arguments& arguments) {
     names = std::make_unique<ItemNames>(manifest, config.data.path);
   }
   Communicator& host = loaded->devices->host();
+  // The scoring step: the exact distributed ranking of the sharded table (evaluation's). An
+  // approximate index over the item vectors is another ItemRanker and goes here.
+  ItemRanker& ranker = loaded->trained->evaluator().ranker();
   const bool from_input = !arguments.input.empty();
   std::vector<History> histories;
   Results mine;
   if (from_input) {
     histories = read_histories(arguments.input, manifest, *names);
-    mine = recommend_histories(*loaded, histories, arguments.k);
+    mine = recommend_histories(*loaded, ranker, histories, arguments.k);
   } else {
     const LoaderPhase phase = arguments.split == "valid" ? LoaderPhase::kValid : LoaderPhase::kTest;
-    mine = recommend_split(*loaded, phase, arguments.k);
+    mine = recommend_split(*loaded, ranker, phase, arguments.k);
   }
   const Results all = gather_results(host, mine);
   if (host.rank() != 0) return 0;
