@@ -9,19 +9,13 @@
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "data/slate_loader.hpp"
+#include "launch/rank_gather.hpp"
 #include "models/model_batch.hpp"
 #include "models/ranking_metrics.hpp"
 
 namespace slatetrain {
 
 namespace {
-
-// Every rank's `value`, in rank order.
-std::vector<int64_t> gather_counts(Communicator& communicator, int64_t value) {
-  std::vector<int64_t> counts(static_cast<size_t>(communicator.world_size()));
-  communicator.allgather(&value, 1, counts.data(), ElementType::kInt64);
-  return counts;
-}
 
 // The metrics of every rank added together, means taken.
 MetricMap finish_metrics(Communicator& host, RankingMetrics& metrics) {

@@ -33,6 +33,7 @@
 #include "launch/dataset_names.hpp"
 #include "launch/history_input.hpp"
 #include "launch/history_vectors.hpp"
+#include "launch/rank_gather.hpp"
 
 namespace slatetrain {
 
@@ -65,18 +66,6 @@ struct Results {
     scores.insert(scores.end(), top.scores.begin() + u * k, top.scores.begin() + (u + 1) * k);
   }
 };
-
-template <typename T>
-std::vector<T> gather_all(Communicator& host, const std::vector<T>& mine) {
-  const int world = host.world_size();
-  int64_t count = static_cast<int64_t>(mine.size());
-  std::vector<int64_t> counts(static_cast<size_t>(world));
-  host.allgather(&count, 1, counts.data(), ElementType::kInt64);
-  std::vector<size_t> sizes(counts.begin(), counts.end());
-  std::vector<T> all(std::accumulate(sizes.begin(), sizes.end(), size_t{0}));
-  host.allgatherv(mine.data(), mine.size(), all.data(), sizes, element_type_of<T>());
-  return all;
-}
 
 Results gather_results(Communicator& host, const Results& mine) {
   Results all;
