@@ -3,10 +3,14 @@
 // (launch/NAME_command.cpp).
 //   mpirun -np 8 slatetrain configs/gru.yaml [--set key=value ...] [--resume | --overwrite]
 //   mpirun -np 2 slatetrain evaluate configs/gru.yaml --checkpoint FILE [--split valid|test]
+//   mpirun -np 2 slatetrain recommend configs/gru.yaml --checkpoint FILE --k 10 [...]
+//   slatetrain export configs/gru.yaml --checkpoint FILE --output DIR
 #include <cstdio>
 #include <cstring>
 
 #include "launch/evaluate_command.hpp"
+#include "launch/export_command.hpp"
+#include "launch/recommend_command.hpp"
 #include "launch/train_command.hpp"
 
 namespace {
@@ -21,6 +25,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"train", slatetrain::train_command, "train the model CONFIG describes (options below)"},
     {"evaluate", slatetrain::evaluate_command, "a saved checkpoint's metrics on a split"},
+    {"recommend", slatetrain::recommend_command, "top-k items per user in the source's ids"},
+    {"export", slatetrain::export_command, "a checkpoint's model as NumPy files and JSON"},
 };
 
 void print_commands(std::FILE* out) {
