@@ -176,6 +176,7 @@ def generated_rows(args, variants):
                     f"{summary['popularity']['hitrate@20']:.4f}, oracle "
                     f"{oracle.get('hitrate@20', float('nan')):.4f})")
                 curves.append((name, run_dir))
+                save(args, {"generated": results + [entry]})
             entry["curves"] = plot(args, f"{users}x{items}-seed{seed}", curves)
             results.append(entry)
             save(args, {"generated": results})
@@ -191,7 +192,8 @@ def ml100k_rows(args, variants):
         if any(word in name.split()[1:] for word in NEEDS_SLATES):
             continue
         if name.endswith("default") and not catalogue_objective(config):
-            continue
+            # A default with the slate term trains its catalogue term alone on session data.
+            overrides = overrides + ["objective.kind=sampled_softmax"]
         run_dir = os.path.join(directory, "runs", name.replace(" ", "-"))
         log(f"ml-100k: {name}")
         # The config's model and objective; the schedule scaled to 943 users (20 users per
