@@ -94,6 +94,51 @@ ShardedEmbedding::ShardedEmbedding(Communicator& communicator, Communicator& hos
               << host_communicator.rank() << " of " << host_communicator.world_size()
               << " does not match the device communicator's " << rank_ << " of " << world_);
   initialise_rows();
+  if (options_.prior.kind != ItemPriorKind::kNone) {
+    // The prior catches rows up in host memory (dist/item_prior.hpp).
+    REQUIRE(backend.name() == "cpu", "sharded embedding: the item prior (prior.kind "
+                                         << item_prior_name(options_.prior.kind)
+                                         << ") runs on the cpu backend only, not on "
+                                         << backend.name() << "; set prior.kind none");
+    const bool by_group = options_.prior.kind == ItemPriorKind::kGroup;
+    if (by_group) {
+      REQUIRE(static_cast<int64_t>(options_.item_groups.size()) == options_.num_items,
+              "sharded embedding: " << options_.item_groups.size() << " item groups for "
+                                    << options_.num_items << " items");
+    }
+    std::vector<int32_t> local_groups(static_cast<size_t>(local_rows_), 0);
+    if (by_group) {
+      for (int64_t row = 0; row < local_rows_; ++row)
+        local_groups[row] = options_.item_groups[item_of_local_row(row)];
+    }
+    prior_ = std::make_unique<ItemPrior>(options_.prior, std::move(local_groups),
+                                         by_group ? options_.item_group_count : 1, options_.dim,
+                                         host_communicator_);
+    // The group vectors start at the means of the initial rows.
+    prior_->refresh(table_.empty() ? nullptr : table_.data<float>());
+  }
+  options_.item_groups = {};  // each rank keeps its own rows' groups (in the prior)
+}
+
+void ShardedEmbedding::flush_prior() {
+  if (prior_) prior_->flush(table_.empty() ? nullptr : table_.data<float>());
+}
+
+void ShardedEmbedding::prior_before_update(float learning_rate, const int32_t* rows,
+                                           int64_t count) {
+  if (!prior_) return;
+  prior_->advance(learning_rate);
+  float* table = table_.empty() ? nullptr : table_.data<float>();
+  if (prior_->options().every_step || count == local_rows_) {
+    prior_->flush(table);
+  } else {
+    prior_->catch_up(table, rows, count);
+  }
+}
+
+void ShardedEmbedding::prior_after_update() {
+  if (prior_ && prior_->refresh_due(optimizer_.step_count()))
+    prior_->refresh(table_.empty() ? nullptr : table_.data<float>());
 }
 
 float ShardedEmbedding::initial_value(uint64_t seed, float scale, int64_t item, int64_t column) {
@@ -205,6 +250,8 @@ void ShardedEmbedding::exchange_ids(RowExchange& exchange) {
 void ShardedEmbedding::gather_rows(const RowExchange& exchange, float* rows_to_send) {
   const int64_t requested = static_cast<int64_t>(exchange.requested_rows.size());
   if (requested == 0) return;
+  // Rows read are caught up with the prior first (no-op without one).
+  if (prior_) prior_->catch_up(table_.data<float>(), exchange.requested_rows.data(), requested);
   backend_.embedding_forward(rows_to_send, table_.data<float>(),
                              exchange.requested_rows_device.data<int32_t>(), requested,
                              options_.dim, local_rows_);
@@ -318,10 +365,12 @@ RowGradients ShardedEmbedding::reduce_row_grads(const RowExchange& exchange, con
 
 void ShardedEmbedding::apply_row_gradients(const RowGradients& gradients, float learning_rate) {
   const int64_t touched = static_cast<int64_t>(gradients.rows.size());
+  prior_before_update(learning_rate, gradients.rows.data(), touched);
   optimizer_.step(table_.empty() ? nullptr : table_.data<float>(),
                   touched > 0 ? gradients.rows_device.data<int32_t>() : nullptr,
                   touched > 0 ? gradients.gradients.data<float>() : nullptr, touched,
                   learning_rate);
+  prior_after_update();
 }
 
 float* ShardedEmbedding::local_gradients() {
@@ -351,10 +400,12 @@ void ShardedEmbedding::backward_and_update(const RowExchange& exchange, const fl
                                 gradients.rows_device.data<int32_t>(), touched, options_.dim,
                                 local_rows_);
   }
+  prior_before_update(learning_rate, nullptr, local_rows_);
   optimizer_.step(table_.empty() ? nullptr : table_.data<float>(),
                   local_rows_ > 0 ? all_local_rows_.data<int32_t>() : nullptr,
                   local_rows_ > 0 ? local_gradients_.data<float>() : nullptr, local_rows_,
                   learning_rate);
+  prior_after_update();
   if (local_rows_ > 0) local_gradients_.zero();
 }
 
@@ -379,6 +430,7 @@ int64_t ShardedEmbedding::owned_below(int64_t item_limit, int rank) const {
 
 void ShardedEmbedding::collect_rows(size_t table, const RowSink& sink, int64_t chunk_rows) {
   REQUIRE(chunk_rows > 0, "collect_rows: chunk_rows must be positive, got " << chunk_rows);
+  flush_prior();  // the rows as the prior has them now: a checkpoint holds no lazy state
   Tensor& rows = row_table(table);
   const int64_t dim = options_.dim;
   const int64_t chunk_capacity = std::min(chunk_rows, options_.num_items);
@@ -457,6 +509,8 @@ void ShardedEmbedding::scatter_rows(size_t table, const RowSource& source, int64
                             own > 0 ? row_pointer(rows, lowest, dim) : nullptr, recv_counts,
                             ElementType::kFloat32);
   }
+  // New rows: caught up as they are (the writer flushed them).
+  if (table == 0 && prior_) prior_->restart_clock();
 }
 
 }  // namespace slatetrain

@@ -71,6 +71,17 @@ struct EmbeddingOptimizerConfig {
   double initial_accumulator = 0.1;  // adagrad
 };
 
+// The hierarchical item prior of the item table (docs/ITEM_PRIOR.md).
+struct PriorConfig {
+  std::string kind = "none";  // none | global | group
+  double weight = 1.0;
+  double sigma = 0.1;
+  bool learn_sigma = false;
+  double sigma_min = 1e-3;
+  int64_t refresh_steps = 100;
+  bool every_step = false;
+};
+
 struct ScheduleConfig {
   int epochs = 1;
   int64_t max_steps = 0;      // 0: as many as the epochs take
@@ -114,6 +125,7 @@ struct RunConfig {
   ObjectiveConfig objective;
   DenseOptimizerConfig dense_optimizer;
   EmbeddingOptimizerConfig embedding_optimizer;
+  PriorConfig prior;
   ScheduleConfig schedule;
   EvaluationConfig evaluation;
   CheckpointConfig checkpoint;
