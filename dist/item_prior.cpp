@@ -124,7 +124,7 @@ void ItemPrior::restart_clock() {
   std::fill(anchor_.begin(), anchor_.end(), 0.0);
 }
 
-void ItemPrior::refresh(float* table) {
+void ItemPrior::estimate_groups(float* table, bool scales) {
   flush(table);
   const int64_t local_rows = static_cast<int64_t>(anchor_.size());
   const size_t vector_values = static_cast<size_t>(group_count_ * dim_);
@@ -142,7 +142,7 @@ void ItemPrior::refresh(float* table) {
     for (int64_t j = 0; j < dim_; ++j)
       group_vectors_[g * dim_ + j] = static_cast<float>(totals[g * dim_ + j] / members);
   }
-  if (options_.learn_sigma) {
+  if (scales) {
     std::vector<double> squares(static_cast<size_t>(group_count_), 0.0);
     for (int64_t row = 0; row < local_rows; ++row) {
       const int32_t g = local_groups_[row];

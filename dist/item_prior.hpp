@@ -52,7 +52,7 @@ class ItemPrior {
  public:
   // local_groups [local_rows]: each local row's group, in [0, group_count). The group state
   // starts at sigma and at the mean of each group's rows (a collective on `host`: call
-  // refresh(table) once the rows hold their initial values).
+  // start(table) once the rows hold their initial values).
   ItemPrior(const ItemPriorOptions& options, std::vector<int32_t> local_groups,
             int64_t group_count, int64_t dim, Communicator& host);
 
@@ -66,8 +66,10 @@ class ItemPrior {
   void catch_up(float* table, const int32_t* rows, int64_t count);
   // Every local row caught up; the clock and the anchors restart at zero.
   void flush(float* table);
-  // Collective: flush, then each group's vector (and scale) from the rows of every rank.
-  void refresh(float* table);
+  // Collective: the group vectors from the initial rows (the scales stay at sigma).
+  void start(float* table) { estimate_groups(table, false); }
+  // Collective: flush, then each group's vector (and learned scale) from every rank's rows.
+  void refresh(float* table) { estimate_groups(table, options_.learn_sigma); }
   // Whether the update of optimizer step `step` (1-based) ends with a refresh.
   bool refresh_due(int64_t step) const {
     return options_.refresh_steps > 0 && step % options_.refresh_steps == 0;
@@ -84,6 +86,7 @@ class ItemPrior {
 
  private:
   void set_rates();
+  void estimate_groups(float* table, bool scales);
   void catch_up_row(float* table, int64_t row);
 
   ItemPriorOptions options_;

@@ -115,7 +115,7 @@ ShardedEmbedding::ShardedEmbedding(Communicator& communicator, Communicator& hos
                                          by_group ? options_.item_group_count : 1, options_.dim,
                                          host_communicator_);
     // The group vectors start at the means of the initial rows.
-    prior_->refresh(table_.empty() ? nullptr : table_.data<float>());
+    prior_->start(table_.empty() ? nullptr : table_.data<float>());
   }
   options_.item_groups = {};  // each rank keeps its own rows' groups (in the prior)
 }
