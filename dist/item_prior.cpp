@@ -35,9 +35,9 @@ double item_prior_loss(const float* rows, const int32_t* groups, int64_t count, 
   double loss = 0.0;
   for (int64_t i = 0; i < count; ++i) {
     const int32_t g = groups[i];
-    REQUIRE(g >= 0 && g < group_count,
-            "item prior: row " << i << " has group " << g << ", outside [0, " << group_count
-                               << ")");
+    REQUIRE(g >= 0 && g < group_count, "item prior: row " << i << " has group " << g
+                                                          << ", outside [0, " << group_count
+                                                          << ")");
     const double sigma = group_scales[g];
     const double inverse_variance = 1.0 / (sigma * sigma);
     double squared = 0.0;
@@ -46,7 +46,8 @@ double item_prior_loss(const float* rows, const int32_t* groups, int64_t count, 
       squared += deviation * deviation;
       const double gradient = weight * deviation * inverse_variance;
       if (row_gradients) row_gradients[i * dim + j] = static_cast<float>(gradient);
-      if (group_vector_gradients) group_vector_gradients[g * dim + j] -= static_cast<float>(gradient);
+      if (group_vector_gradients)
+        group_vector_gradients[g * dim + j] -= static_cast<float>(gradient);
     }
     loss += weight * (0.5 * squared * inverse_variance + dim * std::log(sigma));
     if (group_scale_gradients) {
@@ -90,7 +91,9 @@ void ItemPrior::set_rates() {
   }
 }
 
-void ItemPrior::advance(double learning_rate) { clock_ += learning_rate; }
+void ItemPrior::advance(double learning_rate) {
+  clock_ += learning_rate;
+}
 
 void ItemPrior::catch_up_row(float* table, int64_t row) {
   // Equal anchors: nothing missed, and the row is left bit for bit (mu + (v - mu) * 1 need not
@@ -163,12 +166,12 @@ void ItemPrior::estimate_groups(float* table, bool scales) {
 }
 
 void ItemPrior::set_group_state(std::vector<float> group_vectors, std::vector<float> group_scales) {
-  REQUIRE(group_vectors.size() == group_vectors_.size() &&
-              group_scales.size() == group_scales_.size(),
-          "item prior: the saved state has " << group_vectors.size() << " group-vector values and "
-                                             << group_scales.size() << " scales, this prior "
-                                             << group_vectors_.size() << " and "
-                                             << group_scales_.size() << " (another grouping?)");
+  REQUIRE(
+      group_vectors.size() == group_vectors_.size() && group_scales.size() == group_scales_.size(),
+      "item prior: the saved state has " << group_vectors.size() << " group-vector values and "
+                                         << group_scales.size() << " scales, this prior "
+                                         << group_vectors_.size() << " and " << group_scales_.size()
+                                         << " (another grouping?)");
   group_vectors_ = std::move(group_vectors);
   group_scales_ = std::move(group_scales);
   for (float sigma : group_scales_)

@@ -34,7 +34,7 @@ struct ItemPriorOptions {
   float weight = 1.0f;  // the prior's weight against the objective
   float sigma = 0.1f;   // every group's scale (fixed, or the start when learned)
   bool learn_sigma = false;
-  float sigma_min = 1e-3f;     // learned scales never fall below it
+  float sigma_min = 1e-3f;      // learned scales never fall below it
   int64_t refresh_steps = 100;  // group vectors (and scales) re-estimated every N steps; 0: never
   bool every_step = false;      // the dense reference: every row caught up at every step
 };
@@ -53,8 +53,8 @@ class ItemPrior {
   // local_groups [local_rows]: each local row's group, in [0, group_count). The group state
   // starts at sigma and at the mean of each group's rows (a collective on `host`: call
   // start(table) once the rows hold their initial values).
-  ItemPrior(const ItemPriorOptions& options, std::vector<int32_t> local_groups,
-            int64_t group_count, int64_t dim, Communicator& host);
+  ItemPrior(const ItemPriorOptions& options, std::vector<int32_t> local_groups, int64_t group_count,
+            int64_t dim, Communicator& host);
 
   const ItemPriorOptions& options() const { return options_; }
   int64_t group_count() const { return group_count_; }
@@ -94,8 +94,8 @@ class ItemPrior {
   int64_t group_count_;
   int64_t dim_;
   Communicator& host_;
-  double clock_ = 0.0;          // cumulative learning rate since the last flush
-  std::vector<double> anchor_;  // [local_rows] the clock when each row was last caught up
+  double clock_ = 0.0;                // cumulative learning rate since the last flush
+  std::vector<double> anchor_;        // [local_rows] the clock when each row was last caught up
   std::vector<float> group_vectors_;  // [G, dim]
   std::vector<float> group_scales_;   // [G]
   std::vector<double> rates_;         // [G] weight / sigma^2

@@ -303,8 +303,7 @@ std::vector<KeySpec> declared_keys() {
       [](C& c) -> double& { return c.embedding_optimizer.initial_accumulator; }, at_least(0),
       "Adagrad's initial accumulator"));
   keys.push_back(string_key(
-      "prior.kind", [](C& c) -> std::string& { return c.prior.kind; },
-      {"none", "global", "group"},
+      "prior.kind", [](C& c) -> std::string& { return c.prior.kind; }, {"none", "global", "group"},
       "hierarchical item prior (docs/ITEM_PRIOR.md): item vector ~ N(group vector, sigma^2), "
       "applied to every row every step (lazily, in closed form); group: the dataset's item "
       "groups (items.h5 category); global: one group of all items; cpu backend only"));

@@ -73,8 +73,8 @@ DatasetFacts dataset_facts(const Manifest& manifest, const RunConfig& config,
 // Each item's group for the item prior: /items/category of the dataset's items.h5 (FINN's
 // itemattr.npz category; a session dataset's primary group, 0: none), read by rank 0 and
 // broadcast. Returns the group count.
-int64_t read_item_groups(const Manifest& manifest, const std::string& directory,
-                         Communicator& host, std::vector<int32_t>& groups) {
+int64_t read_item_groups(const Manifest& manifest, const std::string& directory, Communicator& host,
+                         std::vector<int32_t>& groups) {
   groups.assign(static_cast<size_t>(manifest.num_items), 0);
   int64_t count = manifest.num_item_groups;
   if (host.rank() == 0) {

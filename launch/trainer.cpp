@@ -566,8 +566,8 @@ void Trainer::load_state(const CheckpointFileReader* reader, bool optimizer_stat
       REQUIRE(saved_vectors.size() == vectors.size() && saved_scales.size() == scales.size(),
               reader->path() << ": dense/prior_group_vectors and prior_group_scales hold "
                              << saved_vectors.size() << " and " << saved_scales.size()
-                             << " values, this prior " << vectors.size() << " and "
-                             << scales.size() << " (another grouping or model.dim?)");
+                             << " values, this prior " << vectors.size() << " and " << scales.size()
+                             << " (another grouping or model.dim?)");
       vectors = saved_vectors;
       scales = saved_scales;
     }

@@ -32,7 +32,9 @@ constexpr float kInitScale = 0.5f;
 constexpr int64_t kGroups = 3;
 constexpr int64_t kNeverTouched = 100;  // items kNeverTouched.. are never in a batch
 
-int32_t group_of(int64_t item) { return static_cast<int32_t>((item * 7) % kGroups); }
+int32_t group_of(int64_t item) {
+  return static_cast<int32_t>((item * 7) % kGroups);
+}
 
 struct PriorSetup {
   ItemPriorKind kind = ItemPriorKind::kGroup;
@@ -64,7 +66,9 @@ ShardedEmbeddingOptions prior_options(const PriorSetup& setup) {
   return options;
 }
 
-float learning_rate(int step) { return 0.05f * static_cast<float>(1 + step % 3); }
+float learning_rate(int step) {
+  return 0.05f * static_cast<float>(1 + step % 3);
+}
 
 // A few ids per rank per step (most rows are touched rarely), one shared hot id, repeats.
 std::vector<int64_t> batch_ids(int rank, int step) {
@@ -159,8 +163,8 @@ class DenseReference {
       rows.push_back(static_cast<int32_t>(id));
       gradients.insert(gradients.end(), sum.begin(), sum.end());
     }
-    optimizer_.step(table_.data(), rows.data(), gradients.data(),
-                    static_cast<int64_t>(rows.size()), learning_rate(step));
+    optimizer_.step(table_.data(), rows.data(), gradients.data(), static_cast<int64_t>(rows.size()),
+                    learning_rate(step));
     if (setup_.refresh_steps > 0 && optimizer_.step_count() % setup_.refresh_steps == 0)
       refresh(setup_.learn_sigma);
   }

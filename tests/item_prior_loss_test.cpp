@@ -59,16 +59,15 @@ TEST(ItemPriorLoss, MatchesPyTorchAutograd) {
   PriorCase c = fixture_case(fixture);
   std::vector<float> row_gradients(c.rows.size()), vector_gradients(c.group_vectors.size()),
       scale_gradients(c.group_scales.size());
-  const double loss = item_prior_loss(c.rows.data(), c.groups.data(), c.count(), c.dim,
-                                      c.group_vectors.data(), c.group_scales.data(), c.group_count,
-                                      c.weight, row_gradients.data(), vector_gradients.data(),
-                                      scale_gradients.data());
+  const double loss =
+      item_prior_loss(c.rows.data(), c.groups.data(), c.count(), c.dim, c.group_vectors.data(),
+                      c.group_scales.data(), c.group_count, c.weight, row_gradients.data(),
+                      vector_gradients.data(), scale_gradients.data());
   EXPECT_NEAR(loss, fixture.at("loss").get<double>(), 1e-5 * std::fabs(loss));
   expect_near_all(row_gradients, fixture.at("row_gradients").get<std::vector<double>>(), 1e-5,
                   "row gradients");
-  expect_near_all(vector_gradients,
-                  fixture.at("group_vector_gradients").get<std::vector<double>>(), 1e-5,
-                  "group vector gradients");
+  expect_near_all(vector_gradients, fixture.at("group_vector_gradients").get<std::vector<double>>(),
+                  1e-5, "group vector gradients");
   expect_near_all(scale_gradients, fixture.at("group_scale_gradients").get<std::vector<double>>(),
                   1e-5, "group scale gradients");
 }
@@ -93,8 +92,8 @@ TEST(ItemPriorLoss, GradientsMatchFiniteDifferences) {
       const double minus = c.loss();
       values[i] = saved;
       const double numeric = (plus - minus) / (double(saved + h) - double(saved - h));
-      EXPECT_NEAR(analytic[i], numeric, 1e-3 * (1.0 + std::fabs(numeric))) << what << "[" << i
-                                                                            << "]";
+      EXPECT_NEAR(analytic[i], numeric, 1e-3 * (1.0 + std::fabs(numeric)))
+          << what << "[" << i << "]";
     }
   };
   check(c.rows, row_gradients, "rows");
