@@ -284,7 +284,9 @@ std::vector<KeySpec> declared_keys() {
       "decoupled weight decay (adamw)"));
   keys.push_back(string_key(
       "optimizer.embedding.kind", [](C& c) -> std::string& { return c.embedding_optimizer.kind; },
-      {"adam", "adagrad"}, "row-wise optimizer of the sharded item table (lazy: touched rows)"));
+      {"adam", "adagrad", "sgd"},
+      "row-wise optimizer of the sharded item table (lazy: touched rows); sgd: p -= lr * g, a "
+      "step in proportion to the gradient (docs/ITEM_PRIOR.md)"));
   keys.push_back(double_key(
       "optimizer.embedding.learning_rate",
       [](C& c) -> double& { return c.embedding_optimizer.learning_rate; }, above(0),

@@ -63,7 +63,7 @@ struct DenseOptimizerConfig {
 };
 
 struct EmbeddingOptimizerConfig {
-  std::string kind = "adam";  // adam (lazy, row-wise) | adagrad
+  std::string kind = "adam";  // adam (lazy, row-wise) | adagrad | sgd
   double learning_rate = 1e-2;
   double beta1 = 0.9;
   double beta2 = 0.999;

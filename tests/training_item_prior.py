@@ -9,6 +9,8 @@ Cases (on tests/training_end_to_end.py's tiny dataset, its `data` case being the
                       np=1 and np=2; and the prior changed it (a run without it differs)
   resume-bitwise      with the prior, 2N steps straight == N steps, stop, resume, N steps,
                       bitwise (checkpoints on the refresh grid: docs/ITEM_PRIOR.md)
+  sgd-resume-bitwise  the plain SGD row optimizer (no state tables) with the prior resumes
+                      bitwise, and it moved the rows differently from Adam
   group-state         the checkpoint holds the group vectors and scales; resuming a checkpoint
                       written without the prior, with it, is refused naming the datasets
 Standard library only.
@@ -43,10 +45,10 @@ def case_lazy_equals_dense(args):
               f"np={ranks}: the prior changed nothing beyond 1e-3:\n{different.stdout}")
 
 
-def case_resume_bitwise(args):
-    settings = SMALL + ["schedule.decay=constant"] + PRIOR
-    straight = os.path.join(args.work, "prior-resume-straight")
-    split = os.path.join(args.work, "prior-resume-split")
+def case_resume_bitwise(args, extra=(), name="prior-resume"):
+    settings = SMALL + ["schedule.decay=constant"] + PRIOR + list(extra)
+    straight = os.path.join(args.work, f"{name}-straight")
+    split = os.path.join(args.work, f"{name}-split")
     train(args, 2, tiny(args), straight, settings + ["schedule.max_steps=12"])
     first, _ = train(args, 2, tiny(args), split, settings + ["schedule.max_steps=6"])
     check(first["steps"] == 6, f"first half ran {first['steps']} steps")
@@ -55,6 +57,20 @@ def case_resume_bitwise(args):
     check("resumed from" in result.stderr, "the second half did not say it resumed")
     check(second["steps"] == 12, f"resumed run ended at step {second['steps']}")
     compare(args, checkpoints(straight)[-1], checkpoints(split)[-1], 0)
+
+
+def case_sgd_resume_bitwise(args):
+    case_resume_bitwise(args, ["optimizer.embedding.kind=sgd",
+                               "optimizer.embedding.learning_rate=20"], "prior-sgd-resume")
+    adam = checkpoints(os.path.join(args.work, "prior-resume-straight"))
+    if not adam:
+        train(args, 2, tiny(args), os.path.join(args.work, "prior-resume-straight"),
+              SMALL + ["schedule.decay=constant", "schedule.max_steps=12"] + PRIOR)
+        adam = checkpoints(os.path.join(args.work, "prior-resume-straight"))
+    different = run([os.path.join(args.bin, "..", "tests", "checkpoint_compare"), adam[-1],
+                     checkpoints(os.path.join(args.work, "prior-sgd-resume-straight"))[-1],
+                     "--tolerance", "1e-4"], expect_ok=False)
+    check(different.returncode != 0, "sgd and adam rows agree: was sgd used?")
 
 
 def case_group_state(args):
@@ -82,6 +98,7 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     return run_case({"lazy-equals-dense": case_lazy_equals_dense,
                      "resume-bitwise": case_resume_bitwise,
+                     "sgd-resume-bitwise": case_sgd_resume_bitwise,
                      "group-state": case_group_state}, args)
 
 
