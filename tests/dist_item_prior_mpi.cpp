@@ -412,7 +412,7 @@ TEST_F(ItemPriorTest, CatchUpIsTheGradientFlowOfThePriorLoss) {
               weight * (start[1 * dim] - vectors[g0 * dim]) / (scales[g0] * scales[g0]), 1e-5);
 }
 
-TEST_F(ItemPriorTest, ThePriorIsRefusedOffTheCpuBackendAndWithoutGroups) {
+TEST_F(ItemPriorTest, ThePriorIsRefusedWithoutAGroupForEveryItem) {
   PriorSetup setup;
   ShardedEmbeddingOptions options = prior_options(setup);
   options.item_groups.pop_back();
