@@ -101,10 +101,11 @@ void ItemPrior::catch_up_row(float* table, int64_t row) {
   if (anchor_[row] == clock_) return;
   const int32_t g = local_groups_[row];
   const float factor = static_cast<float>(std::exp(-rates_[g] * (clock_ - anchor_[row])));
+  anchor_[row] = clock_;
+  if (rates_[g] == 0) return;  // weight 0: no pull, and v stays bit for bit
   const float* mean = group_vectors_.data() + g * dim_;
   float* values = table + row * dim_;
   for (int64_t j = 0; j < dim_; ++j) values[j] = mean[j] + (values[j] - mean[j]) * factor;
-  anchor_[row] = clock_;
 }
 
 void ItemPrior::catch_up(float* table, const int32_t* rows, int64_t count) {

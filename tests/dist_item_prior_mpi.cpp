@@ -412,6 +412,23 @@ TEST_F(ItemPriorTest, CatchUpIsTheGradientFlowOfThePriorLoss) {
               weight * (start[1 * dim] - vectors[g0 * dim]) / (scales[g0] * scales[g0]), 1e-5);
 }
 
+TEST_F(ItemPriorTest, AZeroWeightLeavesTheTableAsWithoutAPrior) {
+  PriorSetup setup;
+  setup.weight = 0.0f;
+  ShardedEmbedding weightless(world_, world_, *backend_, prior_options(setup));
+  ShardedEmbeddingOptions plain_options = prior_options(setup);
+  plain_options.prior.kind = ItemPriorKind::kNone;
+  ShardedEmbedding plain(world_, world_, *backend_, plain_options);
+  for (int step = 0; step < 6; ++step) {
+    sharded_step(weightless, *backend_, world_.rank(), step);
+    sharded_step(plain, *backend_, world_.rank(), step);
+  }
+  const std::vector<float> a = collect_table(plain, 0), b = collect_table(weightless, 0);
+  if (world_.rank() == 0) {
+    EXPECT_TRUE(near_all(a, b, 0.0));
+  }
+}
+
 TEST_F(ItemPriorTest, ThePriorIsRefusedWithoutAGroupForEveryItem) {
   PriorSetup setup;
   ShardedEmbeddingOptions options = prior_options(setup);
