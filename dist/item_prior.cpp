@@ -95,7 +95,7 @@ void ItemPrior::advance(double learning_rate) {
   clock_ += learning_rate;
 }
 
-void ItemPrior::catch_up_row(float* table, int64_t row) {
+void ItemPrior::catch_up_row(float* values, int64_t row) {
   // Equal anchors: nothing missed, and the row is left bit for bit (mu + (v - mu) * 1 need not
   // round back to v).
   if (anchor_[row] == clock_) return;
@@ -104,22 +104,38 @@ void ItemPrior::catch_up_row(float* table, int64_t row) {
   anchor_[row] = clock_;
   if (rates_[g] == 0) return;  // weight 0: no pull, and v stays bit for bit
   const float* mean = group_vectors_.data() + g * dim_;
-  float* values = table + row * dim_;
   for (int64_t j = 0; j < dim_; ++j) values[j] = mean[j] + (values[j] - mean[j]) * factor;
 }
 
-void ItemPrior::catch_up(float* table, const int32_t* rows, int64_t count) {
+void ItemPrior::check_rows(const int32_t* rows, int64_t count) const {
   const int64_t local_rows = static_cast<int64_t>(anchor_.size());
   for (int64_t i = 0; i < count; ++i) {
     REQUIRE(rows[i] >= 0 && rows[i] < local_rows,
             "item prior: row " << rows[i] << " outside [0, " << local_rows << ")");
-    catch_up_row(table, rows[i]);
   }
+}
+
+void ItemPrior::catch_up(float* table, const int32_t* rows, int64_t count) {
+  check_rows(rows, count);
+  for (int64_t i = 0; i < count; ++i) catch_up_row(table + int64_t{rows[i]} * dim_, rows[i]);
+}
+
+std::vector<int32_t> ItemPrior::rows_behind(const int32_t* rows, int64_t count) const {
+  check_rows(rows, count);
+  std::vector<int32_t> behind;
+  for (int64_t i = 0; i < count; ++i)
+    if (anchor_[rows[i]] != clock_) behind.push_back(rows[i]);
+  return behind;
+}
+
+void ItemPrior::catch_up_copies(float* values, const int32_t* rows, int64_t count) {
+  check_rows(rows, count);
+  for (int64_t i = 0; i < count; ++i) catch_up_row(values + i * dim_, rows[i]);
 }
 
 void ItemPrior::flush(float* table) {
   const int64_t local_rows = static_cast<int64_t>(anchor_.size());
-  for (int64_t row = 0; row < local_rows; ++row) catch_up_row(table, row);
+  for (int64_t row = 0; row < local_rows; ++row) catch_up_row(table + row * dim_, row);
   restart_clock();
 }
 

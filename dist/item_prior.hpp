@@ -64,6 +64,13 @@ class ItemPrior {
   // Catches the listed local rows up to the clock (rows already there are left bit for bit).
   // shapes: table [local_rows, dim] (host); rows [count], host.
   void catch_up(float* table, const int32_t* rows, int64_t count);
+  // No row is behind the clock (nothing to catch up since the last flush).
+  bool nothing_behind() const { return clock_ == 0.0; }
+  // The listed local rows that are behind the clock (for callers that stage rows).
+  std::vector<int32_t> rows_behind(const int32_t* rows, int64_t count) const;
+  // Catches rows up whose values were copied out: values [count, dim] (host) holds local rows
+  // rows[0..count) in order.
+  void catch_up_copies(float* values, const int32_t* rows, int64_t count);
   // Every local row caught up; the clock and the anchors restart at zero.
   void flush(float* table);
   // Collective: the group vectors from the initial rows (the scales stay at sigma).
@@ -87,7 +94,9 @@ class ItemPrior {
  private:
   void set_rates();
   void estimate_groups(float* table, bool scales);
-  void catch_up_row(float* table, int64_t row);
+  // values: row `row`'s dim values.
+  void catch_up_row(float* values, int64_t row);
+  void check_rows(const int32_t* rows, int64_t count) const;
 
   ItemPriorOptions options_;
   std::vector<int32_t> local_groups_;  // [local_rows]

@@ -44,6 +44,9 @@ struct ShardedEmbeddingOptions {
   ItemPriorOptions prior;
   std::vector<int32_t> item_groups;
   int64_t item_group_count = 0;
+  // The prior's rows go through host copies (what a device backend does; tests set it to run
+  // that path on the CPU backend, whose rows the prior otherwise updates in place).
+  bool stage_prior_rows = false;
 };
 
 // shapes: N ids in the batch, U unique ids, W ranks, R rows requested from this rank.
@@ -106,6 +109,8 @@ class ShardedEmbedding final : public CatalogueShard {
   SparseRowOptimizer& optimizer() { return optimizer_; }
   // The item prior, or null when off (options.prior.kind none).
   ItemPrior* prior() { return prior_.get(); }
+  // Whether the prior's rows go through host copies (device backends, stage_prior_rows).
+  bool prior_staged() const { return prior_staged_; }
   // Every local row caught up with the prior (local; no-op without one).
   void flush_prior();
 
@@ -163,6 +168,10 @@ class ShardedEmbedding final : public CatalogueShard {
   // when due (collective).
   void prior_before_update(float learning_rate, const int32_t* rows, int64_t count);
   void prior_after_update();
+  // The prior on local rows [count] (host ids) / on the whole local table, in place on host
+  // memory or through host copies (staged).
+  void prior_catch_up_rows(const int32_t* rows, int64_t count);
+  void prior_on_whole_table(const std::function<void(float* rows)>& action);
 
   Communicator& communicator_;
   Communicator& host_communicator_;  // for the ids
@@ -177,6 +186,7 @@ class ShardedEmbedding final : public CatalogueShard {
   Tensor all_local_rows_;   // [local_rows] int32 0..local_rows-1 (updates of every row)
   bool local_gradients_used_ = false;
   std::unique_ptr<ItemPrior> prior_;  // null: no prior
+  bool prior_staged_ = false;         // rows not in host memory: staged through host copies
 };
 
 }  // namespace slatetrain

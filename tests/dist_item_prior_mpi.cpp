@@ -4,7 +4,8 @@
 // optimizer, then the group refresh), with a varying learning rate and rows touched rarely or
 // never; the dense option (prior.every_step) against the same reference; a never-touched row
 // ending at its group's vector; a save/load of the rows and group state continuing bit for bit;
-// the closed-form catch-up against the gradient flow of the prior's loss; and the refresh
+// the device path (rows staged through host copies) run on the CPU backend; the closed-form
+// catch-up against the gradient flow of the prior's loss; and the refresh
 // against the MAP PyTorch's L-BFGS finds (tests/fixtures/make_item_prior_fixture.py).
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -43,6 +44,7 @@ struct PriorSetup {
   float weight = 0.1f;
   float sigma = 0.5f;
   int64_t refresh_steps = 4;
+  bool staged = false;  // the device backends' path: rows through host copies
 };
 
 ShardedEmbeddingOptions prior_options(const PriorSetup& setup) {
@@ -59,6 +61,7 @@ ShardedEmbeddingOptions prior_options(const PriorSetup& setup) {
   options.prior.sigma_min = 1e-3f;
   options.prior.refresh_steps = setup.refresh_steps;
   options.prior.every_step = setup.every_step;
+  options.stage_prior_rows = setup.staged;
   if (setup.kind == ItemPriorKind::kGroup) {
     for (int64_t item = 0; item < kItems; ++item) options.item_groups.push_back(group_of(item));
     options.item_group_count = kGroups;
@@ -230,6 +233,7 @@ void expect_equals_dense(ItemPriorTest& test, Backend& backend, MpiCommunicator&
                          const PriorSetup& setup) {
   (void)test;
   ShardedEmbedding sharded(world, world, backend, prior_options(setup));
+  ASSERT_EQ(sharded.prior_staged(), setup.staged);
   DenseReference dense(backend, setup);
   constexpr int kSteps = 14;
   for (int step = 0; step < kSteps; ++step) {
@@ -270,6 +274,16 @@ TEST_F(ItemPriorTest, LazyGlobalPriorWithAFixedScaleEqualsTheDenseReference) {
 
 TEST_F(ItemPriorTest, TheEveryStepOptionEqualsTheDenseReference) {
   PriorSetup setup;
+  setup.every_step = true;
+  expect_equals_dense(*this, *backend_, world_, setup);
+}
+
+TEST_F(ItemPriorTest, StagedRowsEqualTheDenseReference) {
+  // What a device backend runs (gather, catch up on the host, scatter-add the change), here on
+  // the CPU backend.
+  PriorSetup setup;
+  setup.staged = true;
+  expect_equals_dense(*this, *backend_, world_, setup);
   setup.every_step = true;
   expect_equals_dense(*this, *backend_, world_, setup);
 }
