@@ -308,7 +308,7 @@ std::vector<KeySpec> declared_keys() {
       "prior.kind", [](C& c) -> std::string& { return c.prior.kind; }, {"none", "global", "group"},
       "hierarchical item prior (docs/ITEM_PRIOR.md): item vector ~ N(group vector, sigma^2), "
       "applied to every row every step (lazily, in closed form); group: the dataset's item "
-      "groups (items.h5 category); global: one group of all items; cpu backend only"));
+      "groups (items.h5 category); global: one group of all items"));
   keys.push_back(double_key(
       "prior.weight", [](C& c) -> double& { return c.prior.weight; }, at_least(0),
       "the prior's weight: rows decay toward their group vector at rate weight / sigma^2 per "
