@@ -11,8 +11,9 @@
 //   groups: every refresh_steps steps (and at the start) mu_g and, when learned, sigma_g are
 //         set to P's minimiser given the rows (the group's mean; the root mean square of the
 //         deviations, at least sigma_min): coordinate-wise MAP with a flat hyperprior.
-// The rows are host memory (the CPU backend): every rank owns its rows' anchors; the group
-// state is replicated, and its refresh sums over ranks.
+// It works on host values (the CPU backend's rows, or host copies of a device's: see
+// ShardedEmbedding): every rank owns its rows' anchors; the group state is replicated, and its
+// refresh sums over ranks.
 #pragma once
 
 #include <cstdint>
