@@ -6,6 +6,7 @@ add_library(slatetrain_dist STATIC
   ${CMAKE_CURRENT_LIST_DIR}/mpi_session.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mpi_communicator.cpp
   ${CMAKE_CURRENT_LIST_DIR}/launch_environment.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/item_prior.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sharded_embedding.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gradient_buckets.cpp
   ${CMAKE_CURRENT_LIST_DIR}/topk_merge.cpp

@@ -94,6 +94,86 @@ ShardedEmbedding::ShardedEmbedding(Communicator& communicator, Communicator& hos
               << host_communicator.rank() << " of " << host_communicator.world_size()
               << " does not match the device communicator's " << rank_ << " of " << world_);
   initialise_rows();
+  if (options_.prior.kind != ItemPriorKind::kNone) {
+    // The prior works on host values: the CPU backend's rows in place, a device's through
+    // host copies (dist/item_prior.hpp).
+    prior_staged_ = backend.name() != "cpu" || options_.stage_prior_rows;
+    const bool by_group = options_.prior.kind == ItemPriorKind::kGroup;
+    if (by_group) {
+      REQUIRE(static_cast<int64_t>(options_.item_groups.size()) == options_.num_items,
+              "sharded embedding: " << options_.item_groups.size() << " item groups for "
+                                    << options_.num_items << " items");
+    }
+    std::vector<int32_t> local_groups(static_cast<size_t>(local_rows_), 0);
+    if (by_group) {
+      for (int64_t row = 0; row < local_rows_; ++row)
+        local_groups[row] = options_.item_groups[item_of_local_row(row)];
+    }
+    prior_ = std::make_unique<ItemPrior>(options_.prior, std::move(local_groups),
+                                         by_group ? options_.item_group_count : 1, options_.dim,
+                                         host_communicator_);
+    // The group vectors start at the means of the initial rows.
+    prior_on_whole_table([&](float* rows) { prior_->start(rows); });
+  }
+  options_.item_groups = {};  // each rank keeps its own rows' groups (in the prior)
+}
+
+void ShardedEmbedding::prior_on_whole_table(const std::function<void(float* rows)>& action) {
+  float* table = table_.empty() ? nullptr : table_.data<float>();
+  if (!prior_staged_) {
+    action(table);
+    return;
+  }
+  std::vector<float> host(static_cast<size_t>(local_rows_ * options_.dim));
+  if (!host.empty()) backend_.copy_to_host(host.data(), table, host.size() * sizeof(float));
+  action(host.empty() ? nullptr : host.data());
+  if (!host.empty()) backend_.copy_to_device(table, host.data(), host.size() * sizeof(float));
+}
+
+void ShardedEmbedding::prior_catch_up_rows(const int32_t* rows, int64_t count) {
+  if (!prior_staged_) {
+    prior_->catch_up(table_.empty() ? nullptr : table_.data<float>(), rows, count);
+    return;
+  }
+  // Only the rows behind travel: gather them, catch them up on the host, and add the change
+  // back (the backend has a scatter-add, embedding_backward; the rows are distinct).
+  const std::vector<int32_t> behind = prior_->rows_behind(rows, count);
+  const int64_t behind_count = static_cast<int64_t>(behind.size());
+  if (behind_count == 0) return;
+  const int64_t dim = options_.dim;
+  const Tensor behind_device = to_device(backend_, behind);
+  Tensor staged(backend_, {behind_count, dim}, DType::kFloat32);
+  backend_.embedding_forward(staged.data<float>(), table_.data<float>(),
+                             behind_device.data<int32_t>(), behind_count, dim, local_rows_);
+  std::vector<float> before(static_cast<size_t>(behind_count * dim));
+  backend_.copy_to_host(before.data(), staged.raw(), before.size() * sizeof(float));
+  std::vector<float> after = before;
+  prior_->catch_up_copies(after.data(), behind.data(), behind_count);
+  for (size_t k = 0; k < after.size(); ++k) after[k] -= before[k];
+  backend_.copy_to_device(staged.raw(), after.data(), after.size() * sizeof(float));
+  backend_.embedding_backward(table_.data<float>(), staged.data<float>(),
+                              behind_device.data<int32_t>(), behind_count, dim, local_rows_);
+}
+
+void ShardedEmbedding::flush_prior() {
+  if (!prior_ || prior_->nothing_behind()) return;
+  prior_on_whole_table([&](float* rows) { prior_->flush(rows); });
+}
+
+void ShardedEmbedding::prior_before_update(float learning_rate, const int32_t* rows,
+                                           int64_t count) {
+  if (!prior_) return;
+  prior_->advance(learning_rate);
+  if (prior_->options().every_step || count == local_rows_) {
+    flush_prior();
+  } else {
+    prior_catch_up_rows(rows, count);
+  }
+}
+
+void ShardedEmbedding::prior_after_update() {
+  if (prior_ && prior_->refresh_due(optimizer_.step_count()))
+    prior_on_whole_table([&](float* rows) { prior_->refresh(rows); });
 }
 
 float ShardedEmbedding::initial_value(uint64_t seed, float scale, int64_t item, int64_t column) {
@@ -205,6 +285,8 @@ void ShardedEmbedding::exchange_ids(RowExchange& exchange) {
 void ShardedEmbedding::gather_rows(const RowExchange& exchange, float* rows_to_send) {
   const int64_t requested = static_cast<int64_t>(exchange.requested_rows.size());
   if (requested == 0) return;
+  // Rows read are caught up with the prior first (no-op without one).
+  if (prior_) prior_catch_up_rows(exchange.requested_rows.data(), requested);
   backend_.embedding_forward(rows_to_send, table_.data<float>(),
                              exchange.requested_rows_device.data<int32_t>(), requested,
                              options_.dim, local_rows_);
@@ -318,10 +400,12 @@ RowGradients ShardedEmbedding::reduce_row_grads(const RowExchange& exchange, con
 
 void ShardedEmbedding::apply_row_gradients(const RowGradients& gradients, float learning_rate) {
   const int64_t touched = static_cast<int64_t>(gradients.rows.size());
+  prior_before_update(learning_rate, gradients.rows.data(), touched);
   optimizer_.step(table_.empty() ? nullptr : table_.data<float>(),
                   touched > 0 ? gradients.rows_device.data<int32_t>() : nullptr,
                   touched > 0 ? gradients.gradients.data<float>() : nullptr, touched,
                   learning_rate);
+  prior_after_update();
 }
 
 float* ShardedEmbedding::local_gradients() {
@@ -351,10 +435,12 @@ void ShardedEmbedding::backward_and_update(const RowExchange& exchange, const fl
                                 gradients.rows_device.data<int32_t>(), touched, options_.dim,
                                 local_rows_);
   }
+  prior_before_update(learning_rate, nullptr, local_rows_);
   optimizer_.step(table_.empty() ? nullptr : table_.data<float>(),
                   local_rows_ > 0 ? all_local_rows_.data<int32_t>() : nullptr,
                   local_rows_ > 0 ? local_gradients_.data<float>() : nullptr, local_rows_,
                   learning_rate);
+  prior_after_update();
   if (local_rows_ > 0) local_gradients_.zero();
 }
 
@@ -379,6 +465,7 @@ int64_t ShardedEmbedding::owned_below(int64_t item_limit, int rank) const {
 
 void ShardedEmbedding::collect_rows(size_t table, const RowSink& sink, int64_t chunk_rows) {
   REQUIRE(chunk_rows > 0, "collect_rows: chunk_rows must be positive, got " << chunk_rows);
+  flush_prior();  // the rows as the prior has them now: a checkpoint holds no lazy state
   Tensor& rows = row_table(table);
   const int64_t dim = options_.dim;
   const int64_t chunk_capacity = std::min(chunk_rows, options_.num_items);
@@ -457,6 +544,8 @@ void ShardedEmbedding::scatter_rows(size_t table, const RowSource& source, int64
                             own > 0 ? row_pointer(rows, lowest, dim) : nullptr, recv_counts,
                             ElementType::kFloat32);
   }
+  // New rows: caught up as they are (the writer flushed them).
+  if (table == 0 && prior_) prior_->restart_clock();
 }
 
 }  // namespace slatetrain

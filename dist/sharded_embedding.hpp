@@ -19,12 +19,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/backend.hpp"
 #include "core/communicator.hpp"
 #include "core/tensor.hpp"
+#include "dist/item_prior.hpp"
 #include "models/catalogue_shard.hpp"
 #include "models/optimizer_sparse_rows.hpp"
 
@@ -36,6 +38,15 @@ struct ShardedEmbeddingOptions {
   uint64_t seed = 0;         // initial values: row i, column j from hash_mix(seed, i, j)
   float init_scale = 0.01f;  // standard deviation of the initial normal values
   RowOptimizerOptions optimizer;
+  // The hierarchical item prior (dist/item_prior.hpp; kind none: off, today's table). Group
+  // kind: item_groups [num_items] holds each item's group in [0, item_group_count); global
+  // kind: one group of every item (item_groups unused).
+  ItemPriorOptions prior;
+  std::vector<int32_t> item_groups;
+  int64_t item_group_count = 0;
+  // The prior's rows go through host copies (what a device backend does; tests set it to run
+  // that path on the CPU backend, whose rows the prior otherwise updates in place).
+  bool stage_prior_rows = false;
 };
 
 // shapes: N ids in the batch, U unique ids, W ranks, R rows requested from this rank.
@@ -80,15 +91,28 @@ class ShardedEmbedding final : public CatalogueShard {
   int64_t item_of_local_row(int64_t local_row) const override { return local_row * world_ + rank_; }
 
   // ---- the whole local shard (models/catalogue_shard.hpp) ----
-  const float* local_vectors() override { return table_.empty() ? nullptr : table_.data<float>(); }
+  // Whole-table reads see every row caught up with the item prior (a flush; no-op without one).
+  const float* local_vectors() override {
+    flush_prior();
+    return table_.empty() ? nullptr : table_.data<float>();
+  }
   // Allocated (and zeroed) on first use; once used in a step, backward_and_update applies it to
   // every local row and zeroes it again.
   float* local_gradients() override;
   Communicator& device_communicator() override { return communicator_; }
   Communicator& host_communicator() override { return host_communicator_; }
   // shapes: [local_rows, D] on the backend's device; row r is item r * world + rank.
-  Tensor& table() { return table_; }
+  Tensor& table() {
+    flush_prior();
+    return table_;
+  }
   SparseRowOptimizer& optimizer() { return optimizer_; }
+  // The item prior, or null when off (options.prior.kind none).
+  ItemPrior* prior() { return prior_.get(); }
+  // Whether the prior's rows go through host copies (device backends, stage_prior_rows).
+  bool prior_staged() const { return prior_staged_; }
+  // Every local row caught up with the prior (local; no-op without one).
+  void flush_prior();
 
   // The initial value of one entry (what a world of one would hold).
   static float initial_value(uint64_t seed, float scale, int64_t item, int64_t column);
@@ -139,6 +163,15 @@ class ShardedEmbedding final : public CatalogueShard {
   // Rows this rank owns among items [0, item_limit).
   int64_t owned_below(int64_t item_limit, int rank) const;
   void initialise_rows();
+  // The prior's part of an update with `learning_rate` on local rows (host) [count]: before
+  // the row optimizer, the clock moves on and the rows are caught up; after it, a refresh
+  // when due (collective).
+  void prior_before_update(float learning_rate, const int32_t* rows, int64_t count);
+  void prior_after_update();
+  // The prior on local rows [count] (host ids) / on the whole local table, in place on host
+  // memory or through host copies (staged).
+  void prior_catch_up_rows(const int32_t* rows, int64_t count);
+  void prior_on_whole_table(const std::function<void(float* rows)>& action);
 
   Communicator& communicator_;
   Communicator& host_communicator_;  // for the ids
@@ -152,6 +185,8 @@ class ShardedEmbedding final : public CatalogueShard {
   Tensor local_gradients_;  // [local_rows, D], see local_gradients()
   Tensor all_local_rows_;   // [local_rows] int32 0..local_rows-1 (updates of every row)
   bool local_gradients_used_ = false;
+  std::unique_ptr<ItemPrior> prior_;  // null: no prior
+  bool prior_staged_ = false;         // rows not in host memory: staged through host copies
 };
 
 }  // namespace slatetrain

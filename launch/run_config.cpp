@@ -284,7 +284,9 @@ std::vector<KeySpec> declared_keys() {
       "decoupled weight decay (adamw)"));
   keys.push_back(string_key(
       "optimizer.embedding.kind", [](C& c) -> std::string& { return c.embedding_optimizer.kind; },
-      {"adam", "adagrad"}, "row-wise optimizer of the sharded item table (lazy: touched rows)"));
+      {"adam", "adagrad", "sgd"},
+      "row-wise optimizer of the sharded item table (lazy: touched rows); sgd: p -= lr * g, a "
+      "step in proportion to the gradient (docs/ITEM_PRIOR.md)"));
   keys.push_back(double_key(
       "optimizer.embedding.learning_rate",
       [](C& c) -> double& { return c.embedding_optimizer.learning_rate; }, above(0),
@@ -302,6 +304,32 @@ std::vector<KeySpec> declared_keys() {
       "optimizer.embedding.initial_accumulator",
       [](C& c) -> double& { return c.embedding_optimizer.initial_accumulator; }, at_least(0),
       "Adagrad's initial accumulator"));
+  keys.push_back(string_key(
+      "prior.kind", [](C& c) -> std::string& { return c.prior.kind; }, {"none", "global", "group"},
+      "hierarchical item prior (docs/ITEM_PRIOR.md): item vector ~ N(group vector, sigma^2), "
+      "applied to every row every step (lazily, in closed form); group: the dataset's item "
+      "groups (items.h5 category); global: one group of all items"));
+  keys.push_back(double_key(
+      "prior.weight", [](C& c) -> double& { return c.prior.weight; }, at_least(0),
+      "the prior's weight: rows decay toward their group vector at rate weight / sigma^2 per "
+      "unit of the item table's learning rate"));
+  keys.push_back(double_key(
+      "prior.sigma", [](C& c) -> double& { return c.prior.sigma; }, above(0),
+      "every group's scale (fixed, or the start when prior.learn_sigma)"));
+  keys.push_back(bool_key(
+      "prior.learn_sigma", [](C& c) -> bool& { return c.prior.learn_sigma; },
+      "re-estimate each group's scale (MAP: the rms deviation of its rows) at each refresh"));
+  keys.push_back(double_key(
+      "prior.sigma_min", [](C& c) -> double& { return c.prior.sigma_min; }, above(0),
+      "learned scales never fall below this"));
+  keys.push_back(int_key<int64_t>(
+      "prior.refresh_steps", [](C& c) -> int64_t& { return c.prior.refresh_steps; }, at_least(0),
+      "group vectors (the mean of each group's rows) and learned scales re-estimated every N "
+      "steps (0: only at the start)"));
+  keys.push_back(bool_key(
+      "prior.every_step", [](C& c) -> bool& { return c.prior.every_step; },
+      "the dense reference: the prior applied to every row at every step (slow; the default "
+      "lazy form is equal up to rounding)"));
   keys.push_back(int_key<int>(
       "schedule.epochs", [](C& c) -> int& { return c.schedule.epochs; }, at_least(1),
       "passes over the training users"));

@@ -63,12 +63,23 @@ struct DenseOptimizerConfig {
 };
 
 struct EmbeddingOptimizerConfig {
-  std::string kind = "adam";  // adam (lazy, row-wise) | adagrad
+  std::string kind = "adam";  // adam (lazy, row-wise) | adagrad | sgd
   double learning_rate = 1e-2;
   double beta1 = 0.9;
   double beta2 = 0.999;
   double epsilon = 1e-8;
   double initial_accumulator = 0.1;  // adagrad
+};
+
+// The hierarchical item prior of the item table (docs/ITEM_PRIOR.md).
+struct PriorConfig {
+  std::string kind = "none";  // none | global | group
+  double weight = 1.0;
+  double sigma = 0.1;
+  bool learn_sigma = false;
+  double sigma_min = 1e-3;
+  int64_t refresh_steps = 100;
+  bool every_step = false;
 };
 
 struct ScheduleConfig {
@@ -114,6 +125,7 @@ struct RunConfig {
   ObjectiveConfig objective;
   DenseOptimizerConfig dense_optimizer;
   EmbeddingOptimizerConfig embedding_optimizer;
+  PriorConfig prior;
   ScheduleConfig schedule;
   EvaluationConfig evaluation;
   CheckpointConfig checkpoint;

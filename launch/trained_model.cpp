@@ -1,6 +1,7 @@
 #include "launch/trained_model.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <mutex>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "data/hdf5_library_mutex.hpp"
+#include "data/item_table.hpp"
 #include "dist/checkpoint_file.hpp"
 
 namespace slatetrain {
@@ -68,6 +70,37 @@ DatasetFacts dataset_facts(const Manifest& manifest, const RunConfig& config,
   return facts;
 }
 
+// Each item's group for the item prior: /items/category of the dataset's items.h5 (FINN's
+// itemattr.npz category; a session dataset's primary group, 0: none), read by rank 0 and
+// broadcast. Returns the group count.
+int64_t read_item_groups(const Manifest& manifest, const std::string& directory, Communicator& host,
+                         std::vector<int32_t>& groups) {
+  groups.assign(static_cast<size_t>(manifest.num_items), 0);
+  int64_t count = manifest.num_item_groups;
+  if (host.rank() == 0) {
+    const std::string path = manifest.items_path(directory);
+    ItemTable table;
+    {
+      std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+      table = read_item_table(path);
+    }
+    REQUIRE(table.num_items() == manifest.num_items,
+            path << ": /items/category has " << table.num_items() << " items, the manifest "
+                 << manifest.num_items << " (prior.kind group)");
+    for (int64_t item = 0; item < manifest.num_items; ++item) {
+      const double category = table.category[item];
+      REQUIRE(category >= 0 && category < INT32_MAX && category == std::floor(category),
+              path << ": item " << item << " has category " << category
+                   << ", not a group number (prior.kind group)");
+      groups[item] = static_cast<int32_t>(category);
+      count = std::max<int64_t>(count, groups[item] + 1);
+    }
+  }
+  host.broadcast(groups.data(), groups.size(), 0);
+  host.broadcast(&count, 1, 0);
+  return count;
+}
+
 }  // namespace
 
 TrainedModel::TrainedModel(const RunConfig& config, Communicator& host,
@@ -90,6 +123,18 @@ TrainedModel::TrainedModel(const RunConfig& config, Communicator& host,
   table.optimizer.adam_epsilon = static_cast<float>(row_optimizer.epsilon);
   table.optimizer.adagrad_epsilon = static_cast<float>(row_optimizer.epsilon);
   table.optimizer.initial_accumulator = static_cast<float>(row_optimizer.initial_accumulator);
+  const PriorConfig& prior = config_.prior;
+  table.prior.kind = parse_item_prior_kind(prior.kind);
+  table.prior.weight = static_cast<float>(prior.weight);
+  table.prior.sigma = static_cast<float>(prior.sigma);
+  table.prior.learn_sigma = prior.learn_sigma;
+  table.prior.sigma_min = static_cast<float>(prior.sigma_min);
+  table.prior.refresh_steps = prior.refresh_steps;
+  table.prior.every_step = prior.every_step;
+  if (table.prior.kind == ItemPriorKind::kGroup) {
+    table.item_group_count =
+        read_item_groups(manifest_, config_.data.path, host_, table.item_groups);
+  }
   embedding_ = std::make_unique<ShardedEmbedding>(device_communicator_, host_, backend_, table);
 
   EvaluationOptions evaluation;

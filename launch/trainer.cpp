@@ -1,5 +1,6 @@
 #include "launch/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -481,6 +482,11 @@ std::vector<std::string> Trainer::write_checkpoint(const std::string& temporary,
                           parameter_layout(parameters));
       writer->write_dense("first_moment", dense_optimizer_->first_moment().to_host<float>());
       writer->write_dense("second_moment", dense_optimizer_->second_moment().to_host<float>());
+      if (const ItemPrior* prior = embedding_->prior()) {
+        // Replicated: rank 0's copy is everyone's (docs/ITEM_PRIOR.md).
+        writer->write_dense("prior_group_vectors", prior->group_vectors());
+        writer->write_dense("prior_group_scales", prior->group_scales());
+      }
     }
     for (size_t table = 0; table < datasets.size(); ++table) {
       embedding_->collect_rows(
@@ -542,6 +548,32 @@ void Trainer::load_state(const CheckpointFileReader* reader, bool optimizer_stat
   const auto table_names = embedding_->row_table_names();
   for (size_t table = 0; table < table_names.size(); ++table) {
     trained_->load_embedding_table(reader, table, table == 0 ? "rows" : table_names[table]);
+  }
+  if (ItemPrior* prior = embedding_->prior()) {
+    // The group state as saved (the rows were saved flushed: nothing is behind).
+    std::vector<float> vectors(prior->group_vectors().size());
+    std::vector<float> scales(prior->group_scales().size());
+    if (host_.rank() == 0) {
+      std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+      const auto names = reader->dense_names();
+      REQUIRE(std::find(names.begin(), names.end(), "prior_group_vectors") != names.end() &&
+                  std::find(names.begin(), names.end(), "prior_group_scales") != names.end(),
+              reader->path() << ": no dense/prior_group_vectors and prior_group_scales: written "
+                                "without the item prior (prior.kind "
+                             << config_.prior.kind << " here); cannot resume it with one");
+      const std::vector<float> saved_vectors = reader->read_dense("prior_group_vectors");
+      const std::vector<float> saved_scales = reader->read_dense("prior_group_scales");
+      REQUIRE(saved_vectors.size() == vectors.size() && saved_scales.size() == scales.size(),
+              reader->path() << ": dense/prior_group_vectors and prior_group_scales hold "
+                             << saved_vectors.size() << " and " << saved_scales.size()
+                             << " values, this prior " << vectors.size() << " and " << scales.size()
+                             << " (another grouping or model.dim?)");
+      vectors = saved_vectors;
+      scales = saved_scales;
+    }
+    host_.broadcast(vectors.data(), vectors.size(), 0);
+    host_.broadcast(scales.data(), scales.size(), 0);
+    prior->set_group_state(std::move(vectors), std::move(scales));
   }
 }
 

@@ -7,11 +7,20 @@ namespace slatetrain {
 RowOptimizerKind parse_row_optimizer_kind(const std::string& name) {
   if (name == "adam") return RowOptimizerKind::kAdam;
   if (name == "adagrad") return RowOptimizerKind::kAdagrad;
-  RAISE("unknown row optimizer '" << name << "' (expected adam or adagrad)");
+  if (name == "sgd") return RowOptimizerKind::kSgd;
+  RAISE("unknown row optimizer '" << name << "' (expected adam, adagrad or sgd)");
 }
 
 const char* row_optimizer_name(RowOptimizerKind kind) {
-  return kind == RowOptimizerKind::kAdam ? "adam" : "adagrad";
+  switch (kind) {
+    case RowOptimizerKind::kAdam:
+      return "adam";
+    case RowOptimizerKind::kAdagrad:
+      return "adagrad";
+    case RowOptimizerKind::kSgd:
+      return "sgd";
+  }
+  return "?";
 }
 
 SparseRowOptimizer::SparseRowOptimizer(Backend& backend, int64_t table_rows, int64_t dim,
@@ -21,7 +30,7 @@ SparseRowOptimizer::SparseRowOptimizer(Backend& backend, int64_t table_rows, int
           "SparseRowOptimizer: bad table shape [" << table_rows << ", " << dim << "]");
   if (options_.kind == RowOptimizerKind::kAdam) {
     state_names_ = {"adam_first_moment", "adam_second_moment"};
-  } else {
+  } else if (options_.kind == RowOptimizerKind::kAdagrad) {
     state_names_ = {"adagrad_accumulator"};
   }
   for (size_t i = 0; i < state_names_.size(); ++i) {
@@ -59,6 +68,13 @@ void SparseRowOptimizer::step(float* table, const int32_t* rows, const float* gr
     settings.step = step_count_;
     backend_.sparse_adam_update(table, states_[0].data<float>(), states_[1].data<float>(), rows,
                                 gradients, row_count, dim_, table_rows_, settings);
+  } else if (options_.kind == RowOptimizerKind::kSgd) {
+    // The scaled gradients scatter-added into the rows (distinct rows: one add each).
+    Tensor steps(backend_, {row_count, dim_}, DType::kFloat32);
+    backend_.copy_on_device(steps.raw(), gradients,
+                            static_cast<size_t>(row_count * dim_) * sizeof(float));
+    backend_.scale(steps.data<float>(), row_count * dim_, -learning_rate);
+    backend_.embedding_backward(table, steps.data<float>(), rows, row_count, dim_, table_rows_);
   } else {
     AdagradSettings settings;
     settings.learning_rate = learning_rate;

@@ -1,4 +1,4 @@
-// The sparse row optimizers of the item table: lazy Adam or Adagrad, applied by a row's owner
+// The sparse row optimizers of the item table: lazy Adam, Adagrad or plain SGD, applied by a row's owner
 // to the rows a step touched (docs/DISTRIBUTION.md). State is one [table_rows, dim] buffer per
 // moment/accumulator, indexed by the owner's local row. The math is the backend's
 // sparse_adam_update / sparse_adagrad_update.
@@ -13,9 +13,11 @@
 
 namespace slatetrain {
 
-enum class RowOptimizerKind { kAdam, kAdagrad };
+// kSgd: p -= lr * g, no state; unlike Adam and Adagrad, whose step is about lr whatever the
+// gradient's size, a row moves in proportion to its gradient (docs/ITEM_PRIOR.md).
+enum class RowOptimizerKind { kAdam, kAdagrad, kSgd };
 
-// "adam" / "adagrad"; anything else is an Error naming the text.
+// "adam" / "adagrad" / "sgd"; anything else is an Error naming the text.
 RowOptimizerKind parse_row_optimizer_kind(const std::string& name);
 const char* row_optimizer_name(RowOptimizerKind kind);
 
@@ -47,7 +49,7 @@ class SparseRowOptimizer {
   int64_t dim() const { return dim_; }
 
   // Checkpoint state: the step count and the state tables, each [table_rows, dim]:
-  // Adam: "adam_first_moment", "adam_second_moment"; Adagrad: "adagrad_accumulator".
+  // Adam: "adam_first_moment", "adam_second_moment"; Adagrad: "adagrad_accumulator"; SGD: none.
   int64_t step_count() const { return step_count_; }
   void set_step_count(int64_t step_count);
   const std::vector<std::string>& state_names() const { return state_names_; }

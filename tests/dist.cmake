@@ -40,3 +40,16 @@ slatetrain_add_dist_mpi_test(NAME dist_full_softmax_mpi
   LIBRARIES slatetrain_models)
 slatetrain_add_mpi_test(NAME dist_full_softmax_mpi_np1 RANKS 1
   COMMAND $<TARGET_FILE:dist_full_softmax_mpi> LABELS dist TIMEOUT 60)
+
+# The item prior (dist/item_prior.hpp): its loss against finite differences and PyTorch; the
+# lazy sharded form against a dense reference at 1 to 4 ranks (docs/ITEM_PRIOR.md).
+slatetrain_add_test(NAME item_prior_loss_tests
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/item_prior_loss_test.cpp
+  LIBRARIES slatetrain_dist
+  LABELS unit dist)
+slatetrain_add_dist_mpi_test(NAME dist_item_prior_mpi
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/dist_item_prior_mpi.cpp)
+slatetrain_add_mpi_test(NAME dist_item_prior_mpi_np1 RANKS 1
+  COMMAND $<TARGET_FILE:dist_item_prior_mpi> LABELS dist TIMEOUT 60)
+target_compile_definitions(dist_item_prior_mpi PRIVATE
+  SLATETRAIN_TEST_DATA="${SLATETRAIN_TEST_DATA}")
