@@ -9,6 +9,7 @@
 
 #include "dist/mpi_session.hpp"
 #include "launch/evaluate_command.hpp"
+#include "launch/index_command.hpp"
 #include "launch/run_config.hpp"
 #include "launch/run_devices.hpp"
 #include "launch/split_requirements.hpp"
@@ -21,6 +22,8 @@ constexpr const char* kUsage =
     "usage: slatetrain CONFIG [--set key=value ...] [--resume | --overwrite]\n"
     "       slatetrain evaluate CONFIG --checkpoint FILE [--split valid|test] [--set ...]\n"
     "                  (a saved checkpoint's metrics; slatetrain evaluate --help)\n"
+    "       slatetrain index CONFIG --checkpoint FILE --output FILE [--kind flat|hnsw|ivf]\n"
+    "                  (a FAISS index of the item vectors; slatetrain index --help)\n"
     "\n"
     "Trains the model CONFIG describes on the ranks of an mpirun / srun launch (or one\n"
     "process): the item table sharded over ranks, dense layers replicated.\n"
@@ -79,6 +82,9 @@ bool parse_arguments(int argc, char** argv, Arguments& arguments) {
 int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "evaluate") == 0) {
     return slatetrain::evaluate_command(argc - 1, argv + 1);
+  }
+  if (argc > 1 && std::strcmp(argv[1], "index") == 0) {
+    return slatetrain::index_command(argc - 1, argv + 1);
   }
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
