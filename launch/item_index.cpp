@@ -8,6 +8,7 @@
 #include <random>
 #include <utility>
 
+#include <cblas.h>
 #include <omp.h>
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
@@ -80,7 +81,10 @@ ItemIndexKind parse_item_index_kind(const std::string& name) {
 
 void set_item_index_threads(int threads) {
   REQUIRE(threads >= 0, "threads " << threads << ": expected >= 0");
-  omp_set_num_threads(threads > 0 ? threads : omp_get_num_procs());
+  const int count = threads > 0 ? threads : omp_get_num_procs();
+  omp_set_num_threads(count);
+  // The flat index and IVF's k-means score through BLAS (OpenBLAS's own threads).
+  openblas_set_num_threads(count);
 }
 
 int item_index_threads() { return omp_get_max_threads(); }

@@ -26,8 +26,8 @@ enum class ItemIndexKind { kFlat, kHnsw, kIvf };
 const char* item_index_kind_name(ItemIndexKind kind);
 ItemIndexKind parse_item_index_kind(const std::string& name);
 
-// FAISS's OpenMP threads for building and searching in this process (0: OpenMP's default,
-// every core), and how many that is now.
+// The threads FAISS builds and searches with in this process, its OpenMP threads and
+// OpenBLAS's (0: every core), and how many that is now.
 void set_item_index_threads(int threads);
 int item_index_threads();
 
