@@ -1,5 +1,6 @@
 #include "data/manifest.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <limits>
@@ -114,7 +115,10 @@ std::string Manifest::items_path(const std::string& directory) const {
 
 int64_t Manifest::interaction_type_count() const {
   const auto found = ind2val.find("interaction_type");
-  if (found == ind2val.end() || !found->is_object() || found->empty()) return 1;
+  if (found == ind2val.end() || !found->is_object() || found->empty()) {
+    // A session conversion names its types in interaction_types ("(none)" first).
+    return std::max<int64_t>(1, static_cast<int64_t>(interaction_types.size()));
+  }
   return static_cast<int64_t>(found->size());
 }
 

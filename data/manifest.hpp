@@ -128,8 +128,8 @@ struct Manifest {
   // Writes the manifest (pretty-printed) to `path`.
   void save(const std::string& path) const;
 
-  // The number of interaction types (ind2val's "interaction_type" map; 1 when it has none):
-  // steps hold types 0 .. count-1.
+  // The number of interaction types (ind2val's "interaction_type" map, or a session
+  // conversion's interaction_types; 1 when there are none): steps hold types 0 .. count-1.
   int64_t interaction_type_count() const;
 
   bool has_step_dataset(const std::string& name) const;

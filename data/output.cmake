@@ -1,5 +1,5 @@
 # slatetrain_output: the atomic output directory and the rule of which existing directories
-# --force may replace (slateconvert synth, finn, sessions).
+# --force may replace (slateconvert synth, finn, sessions; slatetrain export).
 add_library(slatetrain_output STATIC
   ${CMAKE_CURRENT_LIST_DIR}/output_directory.cpp
   ${CMAKE_CURRENT_LIST_DIR}/output_ownership.cpp)

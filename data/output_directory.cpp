@@ -81,8 +81,7 @@ void OutputDirectory::require_replaceable(bool at_commit) const {
   REQUIRE(reason.empty(),
           target_ << (at_commit ? ": appeared while converting" : ": the output already exists")
                   << " and is not ours to replace: --force replaces only "
-                  << output_kind_description(kind_)
-                  << " written by slateconvert and holding nothing else, but " << reason
+                  << output_kind_description(kind_) << " holding nothing else, but " << reason
                   << "; nothing was changed");
   REQUIRE(force_,
           target_ << (at_commit ? ": appeared while converting" : ": the output already exists")

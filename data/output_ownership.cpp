@@ -70,6 +70,23 @@ std::string why_not_synth(const fs::path& directory) {
   return "";
 }
 
+// model.json of `slatetrain export` (format "slatetrain-model-export") and only the files its
+// "files" list names.
+std::string why_not_model_export(const fs::path& directory) {
+  const nlohmann::json model = read_json_object(directory / "model.json");
+  if (model.is_null()) return "it has no readable model.json";
+  if (model.value("format", "") != "slatetrain-model-export")
+    return "its model.json was not written by slatetrain export (format '" +
+           model.value("format", "") + "')";
+  std::set<std::string> allowed{"model.json"};
+  const nlohmann::json files = model.value("files", nlohmann::json::array());
+  for (const nlohmann::json& file : files)
+    if (file.is_string()) allowed.insert(file.get<std::string>());
+  const std::string foreign = first_foreign_entry(directory, allowed);
+  if (!foreign.empty()) return "it holds '" + foreign + "', which its model.json does not name";
+  return "";
+}
+
 // The path with every symbolic link and `..` resolved (as far as it exists).
 fs::path resolved(const std::string& path) {
   std::error_code error;
@@ -94,9 +111,12 @@ bool is_within(const fs::path& inner, const fs::path& outer) {
 const char* output_kind_description(OutputKind kind) {
   switch (kind) {
     case OutputKind::kConvertedDataset:
-      return "a converted dataset (manifest.json and the files it names)";
+      return "a converted dataset written by slateconvert (manifest.json and the files it names)";
     case OutputKind::kSynthDataset:
-      return "a synth dataset (generator.json, data.npz, itemattr.npz, ind2val.json, truth.json)";
+      return "a dataset written by slateconvert synth (generator.json, data.npz, itemattr.npz, "
+             "ind2val.json, truth.json)";
+    case OutputKind::kModelExport:
+      return "a model export written by slatetrain export (model.json and the files it names)";
   }
   return "?";
 }
@@ -111,6 +131,8 @@ std::string why_not_ours(const fs::path& directory, OutputKind kind) {
       return why_not_converted(directory);
     case OutputKind::kSynthDataset:
       return why_not_synth(directory);
+    case OutputKind::kModelExport:
+      return why_not_model_export(directory);
   }
   return "unknown output kind";
 }

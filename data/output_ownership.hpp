@@ -1,6 +1,6 @@
-// Which existing directories an output may replace (--force): only one that slateconvert wrote
-// itself and that holds nothing else, and never one that is or holds an input.
-// docs/DATA_SAFETY.md explains the rules and how each kind of output is recognised.
+// Which existing directories an output may replace (--force): only one that slateconvert (or
+// slatetrain export) wrote itself and that holds nothing else, and never one that is or holds an
+// input. docs/DATA_SAFETY.md explains the rules and how each kind of output is recognised.
 #pragma once
 
 #include <filesystem>
@@ -12,6 +12,7 @@ namespace slatetrain {
 enum class OutputKind {
   kConvertedDataset,  // slateconvert finn / sessions: manifest.json naming every other file
   kSynthDataset,      // slateconvert synth: generator.json beside the FINN files
+  kModelExport,       // slatetrain export: model.json naming every other file
 };
 
 // "a converted dataset (manifest.json, items.h5, shards)" and the like, for messages.

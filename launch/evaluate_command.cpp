@@ -6,22 +6,14 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
-#include "data/hdf5_library_mutex.hpp"
-#include "dist/checkpoint_file.hpp"
 #include "dist/mpi_session.hpp"
-#include "launch/dataset_identity.hpp"
-#include "launch/run_config.hpp"
-#include "launch/run_devices.hpp"
-#include "launch/trained_model.hpp"
+#include "launch/checkpoint_model.hpp"
 
 namespace slatetrain {
 
@@ -110,35 +102,17 @@ nlohmann::json to_json(const MetricMap& metrics) {
   return out;
 }
 
-// Collective. Every rank opens and checks the checkpoint (so that a refusal ends every rank
-// alike, exit code 1), rank 0 reads the weights, the ranks evaluate; rank 0 prints the JSON.
+// Collective: the ranks load the checkpoint (launch/checkpoint_model.hpp) and evaluate; rank 0
+// prints the JSON.
 int evaluate(const Arguments& arguments) {
   const RunConfig config = load_run_config(arguments.config_path, arguments.overrides);
-  Manifest manifest = Manifest::load(config.data.path);
-  const std::string dataset_id = dataset_identity(manifest, config.data.path);
-  std::unique_ptr<CheckpointFileReader> reader;
-  {
-    std::error_code error;
-    REQUIRE(std::filesystem::is_regular_file(arguments.checkpoint, error),
-            arguments.checkpoint << ": no such checkpoint file (--checkpoint)");
-    std::lock_guard<std::mutex> lock(hdf5_library_mutex());
-    reader = std::make_unique<CheckpointFileReader>(arguments.checkpoint);
-    require_checkpoint_table(*reader, manifest, config);
-    require_checkpoint_dataset(*reader, dataset_id, config, "evaluate");
-  }
-
-  RunDevices devices(config);
-  Communicator& host = devices.host();
+  const auto loaded = load_checkpoint_model(config, arguments.checkpoint, "evaluate");
+  Communicator& host = loaded->devices->host();
   const bool root = host.rank() == 0;
-  TrainedModel trained(config, host, devices.device_communicator(), devices.backend(),
-                       std::move(manifest));
-  {
-    std::lock_guard<std::mutex> lock(hdf5_library_mutex());
-    require_checkpoint_model(*reader, trained.model().parameters(), config);
-  }
-  trained.load_weights(reader.get());
-  const CheckpointHeader header = reader->header();
-  reader.reset();
+  TrainedModel& trained = *loaded->trained;
+  const CheckpointHeader& header = loaded->header;
+  const std::string& dataset_id = loaded->dataset_id;
+  RunDevices& devices = *loaded->devices;
 
   const LoaderPhase phase = arguments.split == "valid" ? LoaderPhase::kValid : LoaderPhase::kTest;
   const double start = now_seconds();

@@ -9,19 +9,12 @@
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "data/slate_loader.hpp"
-#include "dist/topk_merge.hpp"
 #include "models/model_batch.hpp"
 #include "models/ranking_metrics.hpp"
 
 namespace slatetrain {
 
 namespace {
-
-std::vector<size_t> to_sizes(const std::vector<int64_t>& counts, int64_t factor = 1) {
-  std::vector<size_t> sizes(counts.size());
-  for (size_t i = 0; i < counts.size(); ++i) sizes[i] = static_cast<size_t>(counts[i] * factor);
-  return sizes;
-}
 
 // Every rank's `value`, in rank order.
 std::vector<int64_t> gather_counts(Communicator& communicator, int64_t value) {
@@ -60,7 +53,9 @@ Evaluator::Evaluator(Communicator& host, Communicator& device_communicator, Back
       device_communicator_(device_communicator),
       backend_(backend),
       embedding_(embedding),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      ranker_(std::make_unique<CatalogueRanker>(host_, device_communicator_, backend_, embedding_,
+                                                options_.ids, options_.score_budget_floats)) {
   REQUIRE(!options_.ks.empty(), "evaluation needs at least one cut-off k");
   std::sort(options_.ks.begin(), options_.ks.end());
 }
@@ -128,191 +123,93 @@ void Evaluator::warn_if_empty(const MetricMap& metrics, LoaderPhase phase) {
   }
 }
 
-std::vector<int64_t> Evaluator::rank_catalogue(const std::vector<float>& user_vectors,
-                                               const std::vector<RankedUser>& users, int k) {
-  const int world = host_.world_size();
-  const int rank = host_.rank();
-  const int64_t dim = embedding_.dim();
-  const int64_t n = static_cast<int64_t>(users.size());
-
-  // Everyone's users: vectors and exclusions, in rank order.
-  const auto counts = gather_counts(host_, n);
-  std::vector<int64_t> first_user(static_cast<size_t>(world) + 1, 0);
-  for (int r = 0; r < world; ++r) first_user[r + 1] = first_user[r] + counts[r];
-  const int64_t total = first_user[world];
-  if (total == 0) return {};
-  std::vector<float> all_vectors(static_cast<size_t>(total * dim));
-  host_.allgatherv(user_vectors.data(), static_cast<size_t>(n * dim), all_vectors.data(),
-                   to_sizes(counts, dim), ElementType::kFloat32);
-  std::vector<int64_t> excluded_counts(static_cast<size_t>(n)), excluded_flat;
-  for (int64_t u = 0; u < n; ++u) {
-    excluded_counts[u] = static_cast<int64_t>(users[u].excluded.size());
-    excluded_flat.insert(excluded_flat.end(), users[u].excluded.begin(), users[u].excluded.end());
-  }
-  std::vector<int64_t> all_excluded_counts(static_cast<size_t>(total));
-  host_.allgatherv(excluded_counts.data(), excluded_counts.size(), all_excluded_counts.data(),
-                   to_sizes(counts), ElementType::kInt64);
-  const auto flat_counts = gather_counts(host_, static_cast<int64_t>(excluded_flat.size()));
-  std::vector<int64_t> all_excluded(
-      static_cast<size_t>(std::accumulate(flat_counts.begin(), flat_counts.end(), int64_t{0})));
-  host_.allgatherv(excluded_flat.data(), excluded_flat.size(), all_excluded.data(),
-                   to_sizes(flat_counts), ElementType::kInt64);
-
-  // This rank's exclusions as local rows: the user's clicked items it owns, and ids 0-2.
-  std::vector<int64_t> always_excluded;
-  for (int64_t row = 0; row < embedding_.local_rows(); ++row) {
-    if (options_.ids.is_item(embedding_.item_of_local_row(row))) break;
-    always_excluded.push_back(row);
-  }
-  std::vector<std::vector<int64_t>> excluded_rows(static_cast<size_t>(total), always_excluded);
-  for (int64_t u = 0, at = 0; u < total; ++u) {
-    for (int64_t e = 0; e < all_excluded_counts[u]; ++e, ++at) {
-      const int64_t item = all_excluded[static_cast<size_t>(at)];
-      if (embedding_.owner_of(item) == rank)
-        excluded_rows[u].push_back(embedding_.local_row_of(item));
-    }
-    std::sort(excluded_rows[u].begin(), excluded_rows[u].end());
-  }
-
-  // Score this rank's rows in chunks, keeping the best k per user so far.
-  const int64_t local_rows = embedding_.local_rows();
-  const int64_t chunk_rows = std::max<int64_t>(
-      1, std::min<int64_t>(local_rows, options_.score_budget_floats / std::max<int64_t>(1, total)));
-  Tensor users_device(backend_, {total, dim}, DType::kFloat32);
-  users_device.copy_from_host(all_vectors);
-  Tensor scores(backend_, {total, std::max<int64_t>(1, chunk_rows)}, DType::kFloat32);
-  Tensor top_scores(backend_, {total, k}, DType::kFloat32);
-  Tensor top_columns(backend_, {total, k}, DType::kInt32);
-  std::vector<float> best_scores(static_cast<size_t>(total * k),
-                                 -std::numeric_limits<float>::infinity());
-  std::vector<int32_t> best_items(static_cast<size_t>(total * k), -1);
-  std::vector<float> candidate_scores(static_cast<size_t>(2 * k));
-  std::vector<int32_t> candidate_items(static_cast<size_t>(2 * k));
-  const float* table = embedding_.table().data<float>();
-  for (int64_t first = 0; first < local_rows; first += chunk_rows) {
-    const int64_t columns = std::min(chunk_rows, local_rows - first);
-    const int64_t chunk_k = std::min<int64_t>(k, columns);
-    backend_.gemm(false, true, total, columns, dim, 1.0f, users_device.data<float>(),
-                  table + first * dim, 0.0f, scores.data<float>());
-    // The chunk's exclusions in CSR, columns relative to the chunk.
-    std::vector<int64_t> offsets(static_cast<size_t>(total) + 1, 0);
-    std::vector<int32_t> excluded_columns;
-    for (int64_t u = 0; u < total; ++u) {
-      const auto& rows = excluded_rows[u];
-      for (auto it = std::lower_bound(rows.begin(), rows.end(), first);
-           it != rows.end() && *it < first + columns; ++it) {
-        excluded_columns.push_back(static_cast<int32_t>(*it - first));
-      }
-      offsets[u + 1] = static_cast<int64_t>(excluded_columns.size());
-    }
-    Tensor offsets_device(backend_, {total + 1}, DType::kInt64);
-    offsets_device.copy_from_host(offsets);
-    Tensor columns_device(backend_, {std::max<int64_t>(1, offsets.back())}, DType::kInt32);
-    if (!excluded_columns.empty()) {
-      backend_.copy_to_device(columns_device.data<int32_t>(), excluded_columns.data(),
-                              excluded_columns.size() * sizeof(int32_t));
-    }
-    // top_k writes [total, chunk_k]; reuse the [total, k] buffers with that row stride.
-    backend_.top_k(top_scores.data<float>(), top_columns.data<int32_t>(), scores.data<float>(),
-                   total, columns, chunk_k, offsets_device.data<int64_t>(),
-                   columns_device.data<int32_t>());
-    std::vector<float> chunk_scores(static_cast<size_t>(total * chunk_k));
-    std::vector<int32_t> chunk_items(static_cast<size_t>(total * chunk_k));
-    backend_.copy_to_host(chunk_scores.data(), top_scores.data<float>(),
-                          chunk_scores.size() * sizeof(float));
-    backend_.copy_to_host(chunk_items.data(), top_columns.data<int32_t>(),
-                          chunk_items.size() * sizeof(int32_t));
-    columns_to_items(chunk_items, rank, world, first);
-    for (int64_t u = 0; u < total; ++u) {
-      std::copy_n(best_scores.begin() + u * k, k, candidate_scores.begin());
-      std::copy_n(best_items.begin() + u * k, k, candidate_items.begin());
-      std::copy_n(chunk_scores.begin() + u * chunk_k, chunk_k, candidate_scores.begin() + k);
-      std::copy_n(chunk_items.begin() + u * chunk_k, chunk_k, candidate_items.begin() + k);
-      best_k(candidate_scores.data(), candidate_items.data(), k + chunk_k, k,
-             best_scores.data() + u * k, best_items.data() + u * k);
-    }
-  }
-
-  TopK local;
-  local.users = total;
-  local.k = k;
-  local.scores = std::move(best_scores);
-  local.items = std::move(best_items);
-  const TopK merged = merge_top_k(device_communicator_, backend_, local);
-  std::vector<int64_t> mine(static_cast<size_t>(n * k));
-  for (int64_t i = 0; i < n * k; ++i) mine[i] = merged.items[(first_user[rank]) * k + i];
-  return mine;
-}
-
-MetricMap Evaluator::evaluate_model(RecommenderModel& model, LoaderPhase phase) {
+void Evaluator::rank_phase(RecommenderModel& model, LoaderPhase phase, int k,
+                           const Objective* objective, const std::string& progress_label,
+                           const std::function<void(const RankedBatch&)>& visit) {
   SlateLoader loader(loader_options(phase), &host_);
   loader.start_epoch(0);
-
-  const int k = options_.ks.back();
   const int64_t dim = embedding_.dim();
-  RankingMetrics metrics(options_.ks, embedding_.num_items(), options_.ids.first_item);
   UserModel& user_model = model.user_model();
-  Objective& objective = model.objective();
-  const bool likelihood = objective.has_held_out_likelihood();
-  std::map<std::string, std::pair<double, int64_t>> likelihoods;  // name -> (sum, steps)
   int64_t evaluated_users = 0;
-  Progress progress(std::string("evaluate ") + loader_phase_name(phase), loader.batches_per_epoch(),
-                    "batches");
+  Progress progress(progress_label, loader.batches_per_epoch(), "batches");
   progress.set_enabled(host_.rank() == 0);
   SequenceBatch batch;
   int64_t batches = 0;
   while (loader.next(batch)) {
-    // Which users count (up to the cap) is settled first, so that the held-out likelihood
+    // Which users count (up to the cap) is settled first, so that a held-out likelihood
     // covers the same users' rows: a row past the last counted user loses its held-out steps.
-    std::vector<int64_t> batch_rows;
-    auto users = users_to_rank(batch, batch_rows);
-    const size_t ranked = users.size();
-    const int64_t kept_users = keep_within_cap(users, batch_rows, evaluated_users);
-    if (users.size() < ranked) {
-      const int64_t cut = users.empty() ? 0 : batch_rows.back() + 1;
+    RankedBatch ranked;
+    ranked.batch = &batch;
+    ranked.users = users_to_rank(batch, ranked.batch_rows);
+    const size_t rankable = ranked.users.size();
+    const int64_t kept_users = keep_within_cap(ranked.users, ranked.batch_rows, evaluated_users);
+    if (ranked.users.size() < rankable) {
+      const int64_t cut = ranked.users.empty() ? 0 : ranked.batch_rows.back() + 1;
       for (int64_t b = cut; b < batch.batch_users; ++b) {
         for (int t = 0; t < batch.max_steps; ++t) {
           batch.step_mask[static_cast<size_t>(batch.step_index(b, t))] = 0;
         }
       }
     }
-    // The objective's held-out log-likelihoods (step seed 0 for any draws), when it has any;
-    // the user vectors for the ranking either way.
-    const ModelBatch model_batch =
-        build_model_batch(batch, model.input_options(), likelihood ? &objective : nullptr, 0);
+    const ModelBatch model_batch = build_model_batch(batch, model.input_options(), objective, 0);
     const SequenceInputs inputs = model_batch.sequence_inputs();
     Tensor rows;
     embedding_.lookup_unique(model_batch.unique_ids, rows);
-    if (likelihood) {
-      const float* user = user_model.encode(inputs, rows.data<float>(), EncodeContext{});
-      for (const HeldOutLikelihood& part : objective.held_out_likelihoods(
-               *model_batch.objective, user, rows.data<float>(), inputs.num_rows)) {
-        likelihoods[part.name].first += part.sum;
-        likelihoods[part.name].second += part.steps;
-      }
-    }
 
+    const auto& users = ranked.users;
     std::vector<float> vectors(users.size() * static_cast<size_t>(dim));
     if (batch.batch_users > 0) {
       std::vector<int32_t> steps_seen(static_cast<size_t>(batch.batch_users), 0);
-      for (size_t u = 0; u < users.size(); ++u) steps_seen[batch_rows[u]] = users[u].steps_seen;
+      for (size_t u = 0; u < users.size(); ++u) {
+        steps_seen[ranked.batch_rows[u]] = users[u].steps_seen;
+      }
       Tensor user_device(backend_, {batch.batch_users, dim}, DType::kFloat32);
       user_model.user_vectors_after(user_device.data<float>(), inputs, rows.data<float>(),
                                     steps_seen.data());
       const auto all = user_device.to_host<float>();
       for (size_t u = 0; u < users.size(); ++u) {
-        std::copy_n(all.begin() + batch_rows[u] * dim, dim, vectors.begin() + u * dim);
+        std::copy_n(all.begin() + ranked.batch_rows[u] * dim, dim, vectors.begin() + u * dim);
       }
     }
-    const auto top = rank_catalogue(vectors, users, k);
-    for (size_t u = 0; u < users.size(); ++u) {
-      metrics.add_user(top.data() + u * k, k, users[u].targets);
-    }
+    std::vector<std::vector<int64_t>> excluded(users.size());
+    for (size_t u = 0; u < users.size(); ++u) excluded[u] = users[u].excluded;
+    ranked.top = ranker_->rank(vectors, excluded, k);
+    ranked.vectors = std::move(vectors);
+    ranked.model_batch = &model_batch;
+    ranked.rows = rows.data<float>();
+    visit(ranked);
     progress.update(++batches);
     evaluated_users += kept_users;
     if (options_.max_users > 0 && evaluated_users >= options_.max_users) break;
   }
   progress.finish();
+}
+
+MetricMap Evaluator::evaluate_model(RecommenderModel& model, LoaderPhase phase) {
+  const int k = options_.ks.back();
+  RankingMetrics metrics(options_.ks, embedding_.num_items(), options_.ids.first_item);
+  UserModel& user_model = model.user_model();
+  Objective& objective = model.objective();
+  const bool likelihood = objective.has_held_out_likelihood();
+  std::map<std::string, std::pair<double, int64_t>> likelihoods;  // name -> (sum, steps)
+  rank_phase(model, phase, k, likelihood ? &objective : nullptr,
+             std::string("evaluate ") + loader_phase_name(phase), [&](const RankedBatch& ranked) {
+               // The objective's held-out log-likelihoods (step seed 0 for any draws).
+               if (likelihood) {
+                 const SequenceInputs inputs = ranked.model_batch->sequence_inputs();
+                 const float* user = user_model.encode(inputs, ranked.rows, EncodeContext{});
+                 for (const HeldOutLikelihood& part : objective.held_out_likelihoods(
+                          *ranked.model_batch->objective, user, ranked.rows, inputs.num_rows)) {
+                   likelihoods[part.name].first += part.sum;
+                   likelihoods[part.name].second += part.steps;
+                 }
+               }
+               std::vector<int64_t> top(static_cast<size_t>(k));
+               for (size_t u = 0; u < ranked.users.size(); ++u) {
+                 std::copy_n(ranked.top.items.begin() + u * k, k, top.begin());
+                 metrics.add_user(top.data(), k, ranked.users[u].targets);
+               }
+             });
   MetricMap results = finish_metrics(host_, metrics);
   // Every rank holds the same names (the objective's, also when a rank or the whole split had
   // no batch), so the reductions match.

@@ -11,7 +11,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -22,6 +24,8 @@
 #include "data/sequence_batch.hpp"
 #include "data/slate_loader.hpp"
 #include "dist/sharded_embedding.hpp"
+#include "launch/catalogue_ranker.hpp"
+#include "models/model_batch.hpp"
 #include "models/recommender_model.hpp"
 
 namespace slatetrain {
@@ -59,16 +63,37 @@ class Evaluator {
   // The popularity baseline's ranking metrics on the phase's users, from click counts.
   MetricMap evaluate_popularity(const std::vector<int64_t>& click_counts, LoaderPhase phase);
 
- private:
-  LoaderOptions loader_options(LoaderPhase phase) const;
   // A user to rank: the steps seen before the first evaluated step, the exclusions (items of
-  // those steps and of the user's events before the window) and the targets (the items of the
-  // evaluated steps, one entry per event).
+  // those steps and of the user's events before the window, when exclude_seen) and the targets
+  // (the items of the evaluated steps, one entry per event).
   struct RankedUser {
     int32_t steps_seen = 0;
     std::vector<int64_t> excluded;
     std::vector<int64_t> targets;
   };
+  // One loader batch of a phase, ranked: the users with something to find (up to the cap),
+  // their rows in `batch`, and their top k (rank_phase's k) in `top`.
+  struct RankedBatch {
+    const SequenceBatch* batch = nullptr;
+    const ModelBatch* model_batch = nullptr;  // built with the objective rank_phase was given
+    const float* rows = nullptr;              // the model batch's item rows (device)
+    std::vector<RankedUser> users;
+    std::vector<int64_t> batch_rows;
+    std::vector<float> vectors;  // [users, D] host: the users' vectors
+    TopK top;
+  };
+  // Collective: every user of the phase that the evaluation ranks (exactly max_users of them
+  // when capped, any world size), each rank its share, batch by batch in source order; `visit`
+  // sees each batch on every rank (also one with no user on this rank). `objective`, when
+  // given, prepares its part of each model batch (for held-out likelihoods).
+  void rank_phase(RecommenderModel& model, LoaderPhase phase, int k, const Objective* objective,
+                  const std::string& progress_label,
+                  const std::function<void(const RankedBatch&)>& visit);
+  // The ranker of the whole catalogue (exact, distributed) that evaluation uses.
+  ItemRanker& ranker() { return *ranker_; }
+
+ private:
+  LoaderOptions loader_options(LoaderPhase phase) const;
   // Users of one batch with something to find, and their row in the batch.
   std::vector<RankedUser> users_to_rank(const SequenceBatch& batch,
                                         std::vector<int64_t>& rows) const;
@@ -79,15 +104,13 @@ class Evaluator {
                           int64_t evaluated) const;
   // Rank 0 prints one warning per split that had no user to rank.
   void warn_if_empty(const MetricMap& metrics, LoaderPhase phase);
-  // Collective: the global top k for this rank's users (user vectors [n, D], host).
-  std::vector<int64_t> rank_catalogue(const std::vector<float>& user_vectors,
-                                      const std::vector<RankedUser>& users, int k);
 
   Communicator& host_;
   Communicator& device_communicator_;
   Backend& backend_;
   ShardedEmbedding& embedding_;
   EvaluationOptions options_;
+  std::unique_ptr<CatalogueRanker> ranker_;
   std::set<LoaderPhase> warned_empty_;  // the splits warned about
 };
 

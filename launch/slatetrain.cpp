@@ -1,6 +1,8 @@
 // slatetrain: distributed training of slate recommenders.
 //   mpirun -np 8 slatetrain configs/gru.yaml [--set key=value ...] [--resume | --overwrite]
 //   mpirun -np 2 slatetrain evaluate configs/gru.yaml --checkpoint FILE [--split valid|test]
+//   mpirun -np 2 slatetrain recommend configs/gru.yaml --checkpoint FILE --k 10 [...]
+//   slatetrain export configs/gru.yaml --checkpoint FILE --output DIR
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -10,6 +12,8 @@
 #include "dist/mpi_session.hpp"
 #include "launch/evaluate_command.hpp"
 #include "launch/index_command.hpp"
+#include "launch/export_command.hpp"
+#include "launch/recommend_command.hpp"
 #include "launch/run_config.hpp"
 #include "launch/run_devices.hpp"
 #include "launch/split_requirements.hpp"
@@ -24,6 +28,11 @@ constexpr const char* kUsage =
     "                  (a saved checkpoint's metrics; slatetrain evaluate --help)\n"
     "       slatetrain index CONFIG --checkpoint FILE --output FILE [--kind flat|hnsw|ivf]\n"
     "                  (a FAISS index of the item vectors; slatetrain index --help)\n"
+    "       slatetrain recommend CONFIG --checkpoint FILE --k K [--split test|valid |\n"
+    "                  --input HISTORIES.jsonl] [--output FILE] [--exclude-seen true|false]\n"
+    "                  (top-k items in the source's ids; slatetrain recommend --help)\n"
+    "       slatetrain export CONFIG --checkpoint FILE --output DIR [--force]\n"
+    "                  (the model as NumPy files and JSON; slatetrain export --help)\n"
     "\n"
     "Trains the model CONFIG describes on the ranks of an mpirun / srun launch (or one\n"
     "process): the item table sharded over ranks, dense layers replicated.\n"
@@ -85,6 +94,12 @@ int main(int argc, char** argv) {
   }
   if (argc > 1 && std::strcmp(argv[1], "index") == 0) {
     return slatetrain::index_command(argc - 1, argv + 1);
+  }
+  if (argc > 1 && std::strcmp(argv[1], "recommend") == 0) {
+    return slatetrain::recommend_command(argc - 1, argv + 1);
+  }
+  if (argc > 1 && std::strcmp(argv[1], "export") == 0) {
+    return slatetrain::export_command(argc - 1, argv + 1);
   }
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {

@@ -9,6 +9,7 @@ add_library(slatetrain_trainer STATIC
   dataset_identity.cpp
   run_directory.cpp
   evaluator.cpp
+  catalogue_ranker.cpp
   metrics_log.cpp
   split_requirements.cpp
   stop_signal.cpp)

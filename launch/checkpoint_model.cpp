@@ -1,0 +1,46 @@
+#include "launch/checkpoint_model.hpp"
+
+#include <filesystem>
+#include <mutex>
+#include <system_error>
+#include <utility>
+
+#include "core/error.hpp"
+#include "data/hdf5_library_mutex.hpp"
+#include "launch/dataset_identity.hpp"
+
+namespace slatetrain {
+
+std::unique_ptr<CheckpointModel> load_checkpoint_model(const RunConfig& config,
+                                                       const std::string& checkpoint,
+                                                       const char* action) {
+  auto loaded = std::make_unique<CheckpointModel>();
+  loaded->config = config;
+  loaded->checkpoint = checkpoint;
+  Manifest manifest = Manifest::load(config.data.path);
+  loaded->dataset_id = dataset_identity(manifest, config.data.path);
+  std::unique_ptr<CheckpointFileReader> reader;
+  {
+    std::error_code error;
+    REQUIRE(std::filesystem::is_regular_file(checkpoint, error),
+            checkpoint << ": no such checkpoint file (--checkpoint)");
+    std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+    reader = std::make_unique<CheckpointFileReader>(checkpoint);
+    require_checkpoint_table(*reader, manifest, config);
+    require_checkpoint_dataset(*reader, loaded->dataset_id, config, action);
+  }
+  loaded->devices = std::make_unique<RunDevices>(config);
+  RunDevices& devices = *loaded->devices;
+  loaded->trained =
+      std::make_unique<TrainedModel>(config, devices.host(), devices.device_communicator(),
+                                     devices.backend(), std::move(manifest));
+  {
+    std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+    require_checkpoint_model(*reader, loaded->trained->model().parameters(), config);
+  }
+  loaded->trained->load_weights(reader.get());
+  loaded->header = reader->header();
+  return loaded;
+}
+
+}  // namespace slatetrain
