@@ -125,7 +125,8 @@ void Evaluator::warn_if_empty(const MetricMap& metrics, LoaderPhase phase) {
 
 void Evaluator::rank_phase(RecommenderModel& model, LoaderPhase phase, int k,
                            const Objective* objective, const std::string& progress_label,
-                           const std::function<void(const RankedBatch&)>& visit) {
+                           const std::function<void(const RankedBatch&)>& visit,
+                           ItemRanker* ranker) {
   SlateLoader loader(loader_options(phase), &host_);
   loader.start_epoch(0);
   const int64_t dim = embedding_.dim();
@@ -173,7 +174,7 @@ void Evaluator::rank_phase(RecommenderModel& model, LoaderPhase phase, int k,
     }
     std::vector<std::vector<int64_t>> excluded(users.size());
     for (size_t u = 0; u < users.size(); ++u) excluded[u] = users[u].excluded;
-    ranked.top = ranker_->rank(vectors, excluded, k);
+    ranked.top = (ranker ? *ranker : *ranker_).rank(vectors, excluded, k);
     ranked.vectors = std::move(vectors);
     ranked.model_batch = &model_batch;
     ranked.rows = rows.data<float>();

@@ -85,10 +85,12 @@ class Evaluator {
   // Collective: every user of the phase that the evaluation ranks (exactly max_users of them
   // when capped, any world size), each rank its share, batch by batch in source order; `visit`
   // sees each batch on every rank (also one with no user on this rank). `objective`, when
-  // given, prepares its part of each model batch (for held-out likelihoods).
+  // given, prepares its part of each model batch (for held-out likelihoods). `ranker`, when
+  // given, ranks instead of the exact one (an item index: `recommend --index`).
   void rank_phase(RecommenderModel& model, LoaderPhase phase, int k, const Objective* objective,
                   const std::string& progress_label,
-                  const std::function<void(const RankedBatch&)>& visit);
+                  const std::function<void(const RankedBatch&)>& visit,
+                  ItemRanker* ranker = nullptr);
   // The ranker of the whole catalogue (exact, distributed) that evaluation uses.
   ItemRanker& ranker() { return *ranker_; }
 

@@ -33,6 +33,7 @@
 #include "launch/dataset_names.hpp"
 #include "launch/history_input.hpp"
 #include "launch/history_vectors.hpp"
+#include "launch/index_ranker.hpp"
 
 namespace slatetrain {
 
@@ -46,6 +47,9 @@ struct Arguments {
   std::string input;
   std::string output;
   std::string exclude_seen;  // "", "true" or "false"
+  std::string index;         // --index: an item index instead of the exact ranking
+  int ef_search = 0;         // its search knobs (0: the file's)
+  int64_t probes = 0;
   std::vector<std::string> overrides;
 };
 
@@ -147,7 +151,7 @@ nlohmann::ordered_json recommendations(const Results& results, size_t user,
 
 // The users of a split, as evaluation ranks them (launch/evaluator.hpp): every user of the
 // split with a held-out item, the vector after the steps before the first held-out one.
-Results recommend_split(CheckpointModel& loaded, LoaderPhase phase, int k) {
+Results recommend_split(CheckpointModel& loaded, LoaderPhase phase, int k, ItemRanker* ranker) {
   TrainedModel& trained = *loaded.trained;
   Results mine;
   mine.k = k;
@@ -162,13 +166,15 @@ Results recommend_split(CheckpointModel& loaded, LoaderPhase phase, int k) {
           mine.target_counts.push_back(static_cast<int64_t>(targets.size()));
           mine.targets.insert(mine.targets.end(), targets.begin(), targets.end());
         }
-      });
+      },
+      ranker);
   return mine;
 }
 
 // The histories of the input in batches of evaluation.batch_users, batch b on rank b % world:
 // a history's batch (and so its vector, to the last bit) does not depend on the world size.
-Results recommend_histories(CheckpointModel& loaded, const std::vector<History>& histories, int k) {
+Results recommend_histories(CheckpointModel& loaded, const std::vector<History>& histories, int k,
+                            ItemRanker* ranker) {
   TrainedModel& trained = *loaded.trained;
   Communicator& host = loaded.devices->host();
   const int64_t world = host.world_size(), rank = host.rank();
@@ -196,8 +202,8 @@ Results recommend_histories(CheckpointModel& loaded, const std::vector<History>&
     }
     const std::vector<float> vectors = history_user_vectors(trained.model(), trained.embedding(),
                                                             loaded.devices->backend(), users);
-    const TopK candidates =
-        trained.evaluator().ranker().rank(vectors, excluded, k + kRescoringMargin);
+    ItemRanker& ranking = ranker ? *ranker : trained.evaluator().ranker();
+    const TopK candidates = ranking.rank(vectors, excluded, k + kRescoringMargin);
     const TopK top = rescore_exactly(trained.embedding(), vectors, candidates, k);
     for (int64_t h = first; h < last; ++h) mine.add(h, top, static_cast<size_t>(h - first));
   }
@@ -224,15 +230,22 @@ int recommend(const Arguments& arguments) {
     names = std::make_unique<ItemNames>(manifest, config.data.path);
   }
   Communicator& host = loaded->devices->host();
+  // --index: the index's candidates instead of the exact ranking (rescored exactly as these are).
+  std::unique_ptr<IndexRanker> index_ranker;
+  if (!arguments.index.empty()) {
+    index_ranker = std::make_unique<IndexRanker>(
+        host, arguments.index, arguments.checkpoint, loaded->header, loaded->dataset_id,
+        manifest.num_items, config.model.dim, arguments.ef_search, arguments.probes);
+  }
   const bool from_input = !arguments.input.empty();
   std::vector<History> histories;
   Results mine;
   if (from_input) {
     histories = read_histories(arguments.input, manifest, *names);
-    mine = recommend_histories(*loaded, histories, arguments.k);
+    mine = recommend_histories(*loaded, histories, arguments.k, index_ranker.get());
   } else {
     const LoaderPhase phase = arguments.split == "valid" ? LoaderPhase::kValid : LoaderPhase::kTest;
-    mine = recommend_split(*loaded, phase, arguments.k);
+    mine = recommend_split(*loaded, phase, arguments.k, index_ranker.get());
   }
   const Results all = gather_results(host, mine);
   if (host.rank() != 0) return 0;
@@ -310,6 +323,20 @@ int recommend_command(int argc, char** argv) {
                  "leave the user's own items out (default: the configuration's "
                  "evaluation.exclude_seen, true)")
       ->check(CLI::IsMember({"true", "false"}));
+  auto* index =
+      app.add_option("--index", arguments.index,
+                     "rank with this item index (`slatetrain index`, docs/ITEM_INDEX.md) instead "
+                     "of scoring the whole catalogue; it must be of this checkpoint and dataset")
+          ->check(CLI::ExistingFile)
+          ->type_name("FILE");
+  app.add_option("--ef-search", arguments.ef_search,
+                 "with an hnsw --index: candidates kept while searching (default: the file's)")
+      ->check(CLI::Range(1, 1 << 20))
+      ->needs(index);
+  app.add_option("--probes", arguments.probes,
+                 "with an ivf --index: cells scanned per user (default: the file's)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 31))
+      ->needs(index);
   app.add_option("--set", arguments.overrides,
                  "override a configuration key (repeatable), e.g. --set data.path=DIR; a "
                  "checkpoint of another dataset is refused unless "

@@ -7,7 +7,7 @@ set_target_properties(item_index_check PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMA
 target_link_libraries(item_index_check PRIVATE slatetrain_item_index slatetrain_checkpoint)
 
 set(index_command_work ${CMAKE_BINARY_DIR}/index-command-tests)
-foreach(case data flat approximate refusals)
+foreach(case data flat approximate recommend refusals)
   add_test(NAME index_command_${case}
            COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/index_command_test.py
                    ${case} --bin $<TARGET_FILE_DIR:slatetrain> --check $<TARGET_FILE:item_index_check>
