@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -23,6 +22,7 @@
 #include "dist/checkpoint_file.hpp"
 #include "dist/mpi_communicator.hpp"
 #include "dist/mpi_session.hpp"
+#include "launch/command_line.hpp"
 #include "launch/dataset_identity.hpp"
 #include "launch/item_index.hpp"
 #include "launch/item_index_file.hpp"
@@ -228,12 +228,8 @@ int index_command(int argc, char** argv) {
                  "override a configuration key (repeatable), e.g. --set data.path=DIR")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& error) {
-    const int code = app.exit(error);
-    return code == 0 ? 0 : 2;
-  }
+  const int parsed = parse_command_line(app, argc, argv);
+  if (parsed >= 0) return parsed;
   MpiSession mpi(&argc, &argv);
   return run_or_abort([&] { return build_index(arguments); });
 }
