@@ -155,6 +155,19 @@ ItemIndex::ItemIndex(std::unique_ptr<faiss::Index> index, const ItemIndexParamet
                      int64_t first_item)
     : index_(std::move(index)), parameters_(parameters), first_item_(first_item) {
   REQUIRE(index_ != nullptr, "no FAISS index");
+  apply_search_parameters();
+}
+
+// FAISS 1.7.3's HNSW sizes its candidate queue from the index's own efSearch and takes only the
+// stopping rule from SearchParametersHNSW, so a per-call efSearch above the stored one has no
+// effect: the stored values are kept equal to the knobs, and the calls pass them too.
+void ItemIndex::apply_search_parameters() {
+  if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_.get())) {
+    hnsw->hnsw.efSearch = parameters_.hnsw_ef_search;
+  }
+  if (auto* ivf = dynamic_cast<faiss::IndexIVF*>(index_.get())) {
+    ivf->nprobe = static_cast<size_t>(parameters_.ivf_probes);
+  }
 }
 
 ItemIndex::ItemIndex(ItemIndex&&) noexcept = default;
@@ -167,11 +180,13 @@ int64_t ItemIndex::dim() const { return index_->d; }
 void ItemIndex::set_ef_search(int ef_search) {
   REQUIRE(ef_search >= 1, "hnsw efSearch " << ef_search << ": expected >= 1");
   parameters_.hnsw_ef_search = ef_search;
+  apply_search_parameters();
 }
 
 void ItemIndex::set_probes(int64_t probes) {
   REQUIRE(probes >= 1, "ivf probes " << probes << ": expected >= 1");
   parameters_.ivf_probes = probes;
+  apply_search_parameters();
 }
 
 ItemRanking ItemIndex::search(const float* users, int64_t user_count, int64_t k,

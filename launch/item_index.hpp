@@ -72,18 +72,22 @@ class ItemIndex {
   int64_t dim() const;
   const faiss::Index& faiss_index() const { return *index_; }
 
-  // The search-time knobs (hnsw_ef_search, ivf_probes), e.g. from recommend's options.
+  // The search-time knobs (hnsw_ef_search, ivf_probes), e.g. from recommend's options. Not
+  // thread-safe: set them before searching.
   void set_ef_search(int ef_search);
   void set_probes(int64_t probes);
 
   // users [user_count, dim]; excluded: empty or one list of item ids per user, never returned
   // for that user (ids outside the index are ignored). Asks FAISS for k plus the user's
   // exclusion count, so the k best non-excluded candidates are returned whenever the index
-  // finds that many. Thread-safe (the knobs are passed per call).
+  // finds that many. Thread-safe (const; FAISS parallelises over the users itself).
   ItemRanking search(const float* users, int64_t user_count, int64_t k,
                      const std::vector<std::vector<int64_t>>& excluded = {}) const;
 
  private:
+  // Sets the FAISS index's own efSearch / nprobe from parameters_.
+  void apply_search_parameters();
+
   std::unique_ptr<faiss::Index> index_;
   ItemIndexParameters parameters_;
   int64_t first_item_ = 0;

@@ -178,6 +178,25 @@ TEST(ItemIndex, HnswRecallAtTenOnClusteredVectors) {
   EXPECT_GE(measured, 0.97);
 }
 
+// FAISS 1.7.3 takes HNSW's queue size from the index, not from the per-call parameters: an
+// efSearch raised after the build must still search wider (it did not, before the index's own
+// value was kept equal to the knob: recall stayed at the built efSearch's).
+TEST(ItemIndex, HnswEfSearchRaisedAfterTheBuildSearchesWider) {
+  const Catalogue c;
+  ItemIndexParameters parameters;
+  parameters.kind = ItemIndexKind::kHnsw;
+  parameters.hnsw_m = 4;
+  parameters.hnsw_ef_construction = 8;
+  parameters.hnsw_ef_search = 16;
+  ItemIndex index = ItemIndex::build(c.items.data(), c.count, c.dim, kFirstItem, parameters);
+  const auto exact = c.exact(10);
+  const double narrow = recall(index.search(c.queries.data(), c.users, 10), exact);
+  index.set_ef_search(512);
+  const double wide = recall(index.search(c.queries.data(), c.users, 10), exact);
+  std::printf("hnsw M 4: recall@10 %.4f with efSearch 16, %.4f with 512\n", narrow, wide);
+  EXPECT_GT(wide, narrow + 0.02);
+}
+
 TEST(ItemIndex, UnknownKindAndBadParametersAreErrors) {
   EXPECT_THROW(parse_item_index_kind("pq"), Error);
   const std::vector<float> items = clustered_vectors(10, 4, 2, 3);
