@@ -11,14 +11,15 @@
 // clusters, drawn by popularity. The exact top-k comes from the flat index.
 //
 // usage: ann_bench [--items N] [--dim D] [--queries Q] [--threads 1,2] [--ef-search 16,...]
-//                  [--probes 8,...] [--build-threads T] [--hnsw-m M] [--hnsw-ef-construction E] [--ivf-lists L]
+//                  [--probes 8,...] [--build-threads T] [--hnsw-m M] [--hnsw-ef-construction E]
+//                  [--ivf-lists L]
 //                  [--seed S] [--kinds flat,hnsw,ivf]
 // Prints a Markdown table and one JSON line per measurement.
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <random>
 #include <set>
@@ -26,9 +27,9 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <faiss/impl/io.h>
 #include <faiss/index_io.h>
+#include <CLI/CLI.hpp>
 
 #include "core/error.hpp"
 #include "launch/item_index.hpp"
@@ -163,11 +164,9 @@ void report(const char* kind, const std::string& setting, double recall10, doubl
 int run(const Options& options) {
   const std::vector<int> thread_counts = parse_list(options.threads);
   std::printf("items %lld, dim %lld, queries %lld, seed %llu\n", (long long)options.items,
-              (long long)options.dim, (long long)options.queries,
-              (unsigned long long)options.seed);
+              (long long)options.dim, (long long)options.queries, (unsigned long long)options.seed);
   double start = now_seconds();
-  const Vectors v =
-      trained_like_vectors(options.items, options.dim, options.queries, options.seed);
+  const Vectors v = trained_like_vectors(options.items, options.dim, options.queries, options.seed);
   std::printf("vectors drawn in %.1f s\n", now_seconds() - start);
 
   const auto build = [&](ItemIndexParameters parameters, const char* what) {
@@ -180,10 +179,11 @@ int run(const Options& options) {
     const double cpu = cpu_seconds() - c0;
     faiss::VectorIOWriter bytes;
     faiss::write_index(&index.faiss_index(), &bytes);
-    std::printf("build %s: %.1f s wall, %.1f s CPU with %d threads, file %.1f MiB, "
-                "resident +%.0f MiB\n",
-                what, seconds, cpu, options.build_threads, bytes.data.size() / 1048576.0,
-                resident_mib() - before);
+    std::printf(
+        "build %s: %.1f s wall, %.1f s CPU with %d threads, file %.1f MiB, "
+        "resident +%.0f MiB\n",
+        what, seconds, cpu, options.build_threads, bytes.data.size() / 1048576.0,
+        resident_mib() - before);
     return index;
   };
   // Queries/s of one search call over all queries (a batch, as recommend asks), per thread count.
@@ -204,8 +204,9 @@ int run(const Options& options) {
   ItemRanking exact;
   {
     const ItemIndex flat = build(flat_parameters, "flat");
-    std::printf("\n| kind | setting | recall@10 | recall@100 | threads | queries/s | "
-                "queries/CPU-s |\n|---|---|---|---|---|---|---|\n");
+    std::printf(
+        "\n| kind | setting | recall@10 | recall@100 | threads | queries/s | "
+        "queries/CPU-s |\n|---|---|---|---|---|---|---|\n");
     for (const int threads : thread_counts) {
       const Speed qps = timed(flat, threads, 100, &exact);
       report("flat", "exact", 1.0, 1.0, threads, qps);
@@ -241,9 +242,10 @@ int run(const Options& options) {
       for (const int threads : thread_counts) {
         const Speed qps = timed(ivf, threads, 10, &top10);
         timed(ivf, threads, 100, &top100);
-        report("ivf", std::to_string(ivf.parameters().ivf_lists) + " lists, nprobe " +
-                          std::to_string(probes),
-               recall(top10, exact, 10), recall(top100, exact, 100), threads, qps);
+        report(
+            "ivf",
+            std::to_string(ivf.parameters().ivf_lists) + " lists, nprobe " + std::to_string(probes),
+            recall(top10, exact, 10), recall(top100, exact, 100), threads, qps);
       }
     }
   }
@@ -256,7 +258,8 @@ int run(const Options& options) {
 int main(int argc, char** argv) {
   slatetrain::Options options;
   CLI::App app{"ann_bench: recall and queries/s of the item index kinds (bench/RESULTS.md)"};
-  app.add_option("--items", options.items, "catalogue size")->check(CLI::Range(int64_t{100}, int64_t{1} << 32));
+  app.add_option("--items", options.items, "catalogue size")
+      ->check(CLI::Range(int64_t{100}, int64_t{1} << 32));
   app.add_option("--dim", options.dim, "vector dimension")->check(CLI::Range(1, 4096));
   app.add_option("--queries", options.queries, "user vectors")->check(CLI::Range(1, 1 << 24));
   app.add_option("--threads", options.threads, "thread counts, e.g. 1,2");
@@ -265,7 +268,8 @@ int main(int argc, char** argv) {
   app.add_option("--kinds", options.kinds, "flat is always built (the exact top-k)");
   app.add_option("--build-threads", options.build_threads)->check(CLI::Range(1, 4096));
   app.add_option("--hnsw-m", options.hnsw_m)->check(CLI::Range(2, 512));
-  app.add_option("--hnsw-ef-construction", options.hnsw_ef_construction)->check(CLI::Range(1, 1 << 20));
+  app.add_option("--hnsw-ef-construction", options.hnsw_ef_construction)
+      ->check(CLI::Range(1, 1 << 20));
   app.add_option("--ivf-lists", options.ivf_lists, "0: 4 sqrt(items)");
   app.add_option("--seed", options.seed);
   CLI11_PARSE(app, argc, argv);

@@ -9,13 +9,13 @@
 
 #include "core/error.hpp"
 
-#define CHECK_FAISS(statement, what_stream)                                        \
-  do {                                                                             \
-    try {                                                                          \
-      statement;                                                                   \
-    } catch (const faiss::FaissException& faiss_exception_) {                      \
-      RAISE(what_stream << ": FAISS: " << faiss_exception_.msg);                   \
-    } catch (const std::bad_alloc&) {                                              \
-      RAISE(what_stream << ": out of memory");                                     \
-    }                                                                              \
+#define CHECK_FAISS(statement, what_stream)                      \
+  do {                                                           \
+    try {                                                        \
+      statement;                                                 \
+    } catch (const faiss::FaissException& faiss_exception_) {    \
+      RAISE(what_stream << ": FAISS: " << faiss_exception_.msg); \
+    } catch (const std::bad_alloc&) {                            \
+      RAISE(what_stream << ": out of memory");                   \
+    }                                                            \
   } while (0)

@@ -124,9 +124,8 @@ int build_index(const Arguments& arguments) {
       std::vector<float> rows =
           read_item_rows(*reader, first_item, config.checkpoint.chunk_rows, source.rows_crc32);
       const double build_start = now_seconds();
-      ItemIndex index =
-          ItemIndex::build(rows.data(), source.num_items - first_item, source.dim, first_item,
-                           parameters);
+      ItemIndex index = ItemIndex::build(rows.data(), source.num_items - first_item, source.dim,
+                                         first_item, parameters);
       const double build_seconds = now_seconds() - build_start;
       std::vector<float>().swap(rows);  // the index holds its own copy
       write_item_index_file(arguments.output, index, source, build_seconds, arguments.force);
@@ -189,8 +188,7 @@ int index_command(int argc, char** argv) {
       ->required();
   app.add_option("--checkpoint", arguments.checkpoint, "the checkpoint (docs/CHECKPOINT.md)")
       ->required();
-  app.add_option("--output", arguments.output, "the index file to write (atomically)")
-      ->required();
+  app.add_option("--output", arguments.output, "the index file to write (atomically)")->required();
   app.add_option("--kind", arguments.kind, "flat (exact), hnsw or ivf (approximate)")
       ->check(CLI::IsMember({"flat", "hnsw", "ivf"}))
       ->capture_default_str();

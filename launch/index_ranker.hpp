@@ -23,8 +23,8 @@ class IndexRanker : public ItemRanker {
   // same on every rank; rank 0 then reads the index (its outcome shared: a damaged file is
   // reported once). ef_search / probes > 0 override the file's search knobs.
   IndexRanker(Communicator& host, const std::string& path, const std::string& checkpoint_path,
-              const CheckpointHeader& checkpoint, const std::string& dataset_id,
-              int64_t num_items, int64_t dim, int ef_search = 0, int64_t probes = 0);
+              const CheckpointHeader& checkpoint, const std::string& dataset_id, int64_t num_items,
+              int64_t dim, int ef_search = 0, int64_t probes = 0);
   ~IndexRanker() override;
 
   // Collective (ItemRanker). The index's candidates are ordered by score; ties as FAISS

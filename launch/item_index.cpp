@@ -9,10 +9,10 @@
 #include <utility>
 
 #include <cblas.h>
-#include <omp.h>
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIVFFlat.h>
+#include <omp.h>
 
 #include "core/error.hpp"
 #include "launch/faiss_error.hpp"
@@ -31,8 +31,8 @@ constexpr int64_t kTrainingPerList = 64;
 
 // A seeded sample of `wanted` of the `count` rows (all of them when wanted >= count), in row
 // order, copied into one buffer for FAISS's k-means.
-std::vector<float> training_sample(const float* vectors, int64_t count, int64_t dim,
-                                   int64_t wanted, uint64_t seed) {
+std::vector<float> training_sample(const float* vectors, int64_t count, int64_t dim, int64_t wanted,
+                                   uint64_t seed) {
   if (wanted >= count) return std::vector<float>(vectors, vectors + count * dim);
   std::vector<int64_t> rows(static_cast<size_t>(count));
   std::iota(rows.begin(), rows.end(), int64_t{0});
@@ -87,7 +87,9 @@ void set_item_index_threads(int threads) {
   openblas_set_num_threads(count);
 }
 
-int item_index_threads() { return omp_get_max_threads(); }
+int item_index_threads() {
+  return omp_get_max_threads();
+}
 
 ItemIndex ItemIndex::build(const float* vectors, int64_t count, int64_t dim, int64_t first_item,
                            const ItemIndexParameters& parameters) {
@@ -106,8 +108,8 @@ ItemIndex ItemIndex::build(const float* vectors, int64_t count, int64_t dim, int
       REQUIRE(used.hnsw_ef_construction >= 1 && used.hnsw_ef_search >= 1,
               "hnsw efConstruction and efSearch must be >= 1");
       std::unique_ptr<faiss::IndexHNSWFlat> hnsw;
-      CHECK_FAISS(hnsw = std::make_unique<faiss::IndexHNSWFlat>(
-                      dim, used.hnsw_m, faiss::METRIC_INNER_PRODUCT),
+      CHECK_FAISS(hnsw = std::make_unique<faiss::IndexHNSWFlat>(dim, used.hnsw_m,
+                                                                faiss::METRIC_INNER_PRODUCT),
                   "building an hnsw index");
       hnsw->hnsw.efConstruction = used.hnsw_ef_construction;
       hnsw->hnsw.efSearch = used.hnsw_ef_search;
@@ -121,9 +123,9 @@ ItemIndex ItemIndex::build(const float* vectors, int64_t count, int64_t dim, int
       REQUIRE(used.ivf_probes >= 1, "ivf probes " << used.ivf_probes << ": expected >= 1");
       if (used.ivf_training == 0) used.ivf_training = kTrainingPerList * used.ivf_lists;
       used.ivf_training = std::min(used.ivf_training, count);
-      REQUIRE(used.ivf_training >= used.ivf_lists,
-              "ivf training vectors " << used.ivf_training << ": fewer than the "
-                                      << used.ivf_lists << " lists");
+      REQUIRE(used.ivf_training >= used.ivf_lists, "ivf training vectors "
+                                                       << used.ivf_training << ": fewer than the "
+                                                       << used.ivf_lists << " lists");
       std::unique_ptr<faiss::IndexIVFFlat> ivf;
       CHECK_FAISS(
           {
@@ -145,9 +147,8 @@ ItemIndex ItemIndex::build(const float* vectors, int64_t count, int64_t dim, int
       break;
     }
   }
-  CHECK_FAISS(index->add(count, vectors),
-              "adding " << count << " items of dimension " << dim << " to the " << kind
-                        << " index");
+  CHECK_FAISS(index->add(count, vectors), "adding " << count << " items of dimension " << dim
+                                                    << " to the " << kind << " index");
   return ItemIndex(std::move(index), used, first_item);
 }
 
@@ -174,8 +175,12 @@ ItemIndex::ItemIndex(ItemIndex&&) noexcept = default;
 ItemIndex& ItemIndex::operator=(ItemIndex&&) noexcept = default;
 ItemIndex::~ItemIndex() = default;
 
-int64_t ItemIndex::count() const { return index_->ntotal; }
-int64_t ItemIndex::dim() const { return index_->d; }
+int64_t ItemIndex::count() const {
+  return index_->ntotal;
+}
+int64_t ItemIndex::dim() const {
+  return index_->d;
+}
 
 void ItemIndex::set_ef_search(int ef_search) {
   REQUIRE(ef_search >= 1, "hnsw efSearch " << ef_search << ": expected >= 1");
@@ -247,8 +252,8 @@ ItemRanking ItemIndex::search(const float* users, int64_t user_count, int64_t k,
     }
     CHECK_FAISS(index_->search(n, queries.data(), fetch, distances.data(), labels.data(),
                                search_parameters),
-                "searching the " << item_index_kind_name(parameters_.kind) << " index for "
-                                 << n << " users, " << fetch << " items each");
+                "searching the " << item_index_kind_name(parameters_.kind) << " index for " << n
+                                 << " users, " << fetch << " items each");
     for (int64_t i = 0; i < n; ++i) {
       const int64_t u = group[static_cast<size_t>(i)];
       const std::vector<int64_t>* skip =

@@ -38,10 +38,10 @@ struct ItemIndexParameters {
   int hnsw_ef_construction = 200;  // candidates while inserting: build time vs graph quality
   int hnsw_ef_search = 128;        // candidates while searching (raised to k when smaller)
   // ivf
-  int64_t ivf_lists = 0;      // k-means cells; 0: 4 * sqrt(items), rounded
-  int64_t ivf_probes = 32;    // cells scanned per query
-  int64_t ivf_training = 0;   // items k-means trains on (a seeded sample); 0: 64 per cell
-  uint64_t seed = 1;          // the training sample's and k-means' seed
+  int64_t ivf_lists = 0;     // k-means cells; 0: 4 * sqrt(items), rounded
+  int64_t ivf_probes = 32;   // cells scanned per query
+  int64_t ivf_training = 0;  // items k-means trains on (a seeded sample); 0: 64 per cell
+  uint64_t seed = 1;         // the training sample's and k-means' seed
 };
 
 // The best k items of each user, best first: ids and inner products. A user with fewer

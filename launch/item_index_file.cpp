@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include <faiss/index_io.h>
 #include <faiss/impl/io.h>
+#include <faiss/index_io.h>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -111,9 +111,8 @@ ItemIndexHeader header_from_json(const nlohmann::json& json, const std::string& 
 ItemIndexHeader read_header_lines(std::istream& in, const std::string& path) {
   std::string magic;
   std::getline(in, magic);
-  REQUIRE(in && magic == kMagicLine,
-          path << ": not an item index (it does not begin with '" << kMagicLine
-               << "'); `slatetrain index` writes them");
+  REQUIRE(in && magic == kMagicLine, path << ": not an item index (it does not begin with '"
+                                          << kMagicLine << "'); `slatetrain index` writes them");
   std::string line;
   char c = 0;
   while (in.get(c) && c != '\n') {
@@ -235,8 +234,8 @@ void write_item_index_file(const std::string& path, const ItemIndex& index,
   if (!parent.empty()) {
     std::error_code error;
     fs::create_directories(parent, error);
-    REQUIRE(!error, parent.string() << ": cannot create the index's directory: "
-                                    << error.message());
+    REQUIRE(!error, parent.string()
+                        << ": cannot create the index's directory: " << error.message());
   }
   TemporaryFile temporary(unused_temporary_name(path));
   const int fd = ::open(temporary.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -310,10 +309,10 @@ void require_index_of_checkpoint(const ItemIndexHeader& header, const std::strin
                                  int64_t step, const std::string& dataset_id, int64_t num_items,
                                  int64_t dim) {
   const ItemIndexSource& s = header.source;
-  REQUIRE(s.dataset_id == dataset_id,
-          index_path << ": the index was built for dataset " << s.dataset_id << " ("
-                     << s.dataset_path << "), this is dataset " << dataset_id
-                     << "; rebuild it with `slatetrain index`");
+  REQUIRE(s.dataset_id == dataset_id, index_path << ": the index was built for dataset "
+                                                 << s.dataset_id << " (" << s.dataset_path
+                                                 << "), this is dataset " << dataset_id
+                                                 << "; rebuild it with `slatetrain index`");
   REQUIRE(s.num_items == num_items && s.dim == dim,
           index_path << ": the index covers " << s.num_items << " x " << s.dim << " items, "
                      << checkpoint_path << " has " << num_items << " x " << dim);

@@ -18,7 +18,7 @@ namespace slatetrain {
 
 // Where an index's vectors came from, checked against a checkpoint before use.
 struct ItemIndexSource {
-  int64_t num_items = 0;   // the catalogue's ids 0 .. num_items-1 (indexed: first_item ..)
+  int64_t num_items = 0;  // the catalogue's ids 0 .. num_items-1 (indexed: first_item ..)
   int64_t dim = 0;
   std::string dataset_id;  // launch/dataset_identity of the data the checkpoint trained on
   std::string dataset_path;

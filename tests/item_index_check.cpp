@@ -27,8 +27,9 @@ namespace {
 using namespace slatetrain;
 
 int check(int argc, char** argv) {
-  REQUIRE(argc >= 3, "usage: item_index_check INDEX CHECKPOINT [--users N] [--k K] [--seed S] "
-                     "[--exact | --min-recall R]");
+  REQUIRE(argc >= 3,
+          "usage: item_index_check INDEX CHECKPOINT [--users N] [--k K] [--seed S] "
+          "[--exact | --min-recall R]");
   const std::string index_path = argv[1];
   const std::string checkpoint_path = argv[2];
   int64_t users = 64, k = 10;
@@ -41,12 +42,18 @@ int check(int argc, char** argv) {
       REQUIRE(i + 1 < argc, option << " needs a value");
       return std::string(argv[++i]);
     };
-    if (option == "--users") users = std::stoll(next());
-    else if (option == "--k") k = std::stoll(next());
-    else if (option == "--seed") seed = static_cast<unsigned>(std::stoul(next()));
-    else if (option == "--exact") exact = true;
-    else if (option == "--min-recall") min_recall = std::stod(next());
-    else RAISE("unknown option " << option);
+    if (option == "--users")
+      users = std::stoll(next());
+    else if (option == "--k")
+      k = std::stoll(next());
+    else if (option == "--seed")
+      seed = static_cast<unsigned>(std::stoul(next()));
+    else if (option == "--exact")
+      exact = true;
+    else if (option == "--min-recall")
+      min_recall = std::stod(next());
+    else
+      RAISE("unknown option " << option);
   }
 
   const CheckpointFileReader checkpoint(checkpoint_path);
@@ -62,9 +69,9 @@ int check(int argc, char** argv) {
   std::vector<float> rows(static_cast<size_t>(header.count * dim));
   checkpoint.read_embedding_rows("rows", header.first_item, header.count, rows.data());
   const std::string rows_crc32 = crc32_hex(crc32_update(0, rows.data(), rows.size() * 4));
-  REQUIRE(rows_crc32 == header.source.rows_crc32,
-          "the checkpoint's item rows have CRC-32 " << rows_crc32 << ", the index header says "
-                                                    << header.source.rows_crc32);
+  REQUIRE(rows_crc32 == header.source.rows_crc32, "the checkpoint's item rows have CRC-32 "
+                                                      << rows_crc32 << ", the index header says "
+                                                      << header.source.rows_crc32);
 
   std::mt19937 generator(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -104,10 +111,11 @@ int check(int argc, char** argv) {
     }
   }
   const double recall = double(found) / double(users * std::min<int64_t>(k, header.count));
-  std::printf("{\"kind\": \"%s\", \"items\": %lld, \"users\": %lld, \"k\": %lld, "
-              "\"recall\": %.6f, \"wrong\": %lld}\n",
-              item_index_kind_name(header.parameters.kind), (long long)header.count,
-              (long long)users, (long long)k, recall, (long long)wrong);
+  std::printf(
+      "{\"kind\": \"%s\", \"items\": %lld, \"users\": %lld, \"k\": %lld, "
+      "\"recall\": %.6f, \"wrong\": %lld}\n",
+      item_index_kind_name(header.parameters.kind), (long long)header.count, (long long)users,
+      (long long)k, recall, (long long)wrong);
   if (exact && wrong > 0) return 1;
   if (recall < min_recall) {
     std::fprintf(stderr, "recall@%lld %.4f is below %.4f\n", (long long)k, recall, min_recall);

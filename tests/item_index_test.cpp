@@ -3,6 +3,7 @@
 // vectors, and the file: round trip, damage found, nothing foreign overwritten.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -12,7 +13,6 @@
 #include <random>
 #include <set>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "core/error.hpp"
@@ -128,7 +128,8 @@ TEST(ItemIndex, ExcludedItemsAreNeverReturnedAndTheNextBestTakeTheirPlace) {
   for (int64_t u = 0; u < c.users; ++u) {
     const std::set<int64_t> skip(excluded[u].begin(), excluded[u].end());
     const auto expected = exact_top_k(c.items, c.dim, c.queries.data() + u * c.dim, k, skip);
-    const std::vector<int64_t> got(ranking.items.begin() + u * k, ranking.items.begin() + (u + 1) * k);
+    const std::vector<int64_t> got(ranking.items.begin() + u * k,
+                                   ranking.items.begin() + (u + 1) * k);
     ASSERT_EQ(got, expected) << "user " << u << " excluding " << excluded[u].size();
   }
 }
