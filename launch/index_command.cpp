@@ -217,7 +217,8 @@ int index_command(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--seed", arguments.parameters.seed, "ivf: the training sample's seed")
       ->capture_default_str();
-  app.add_option("--threads", arguments.threads, "build threads on rank 0 (0: every core it may use; mpirun binds a rank to one)")
+  app.add_option("--threads", arguments.threads,
+                 "build threads on rank 0 (0: every core it may use; mpirun binds a rank to one)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
   app.add_flag("--force", arguments.force,
