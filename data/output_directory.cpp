@@ -43,17 +43,38 @@ std::string unused_name(const std::string& base) {
   return name;
 }
 
+// Throws unless an existing `target` may be replaced (force, and ours).
+void require_replaceable(const std::string& target, bool force, OutputKind kind, bool at_commit) {
+  if (!exists_or_dangling(target)) return;
+  // Not ours: refused outright (suggesting --force would only lead to the same refusal).
+  const std::string reason = why_not_ours(target, kind);
+  REQUIRE(reason.empty(),
+          target << (at_commit ? ": appeared while converting" : ": the output already exists")
+                 << " and is not ours to replace: --force replaces only "
+                 << output_kind_description(kind) << " holding nothing else, but " << reason
+                 << "; nothing was changed");
+  REQUIRE(force,
+          target << (at_commit ? ": appeared while converting" : ": the output already exists")
+                 << " (use --force to replace it)");
+}
+
 }  // namespace
+
+void require_usable_output(const std::string& target, bool force, OutputKind kind,
+                           const std::vector<std::string>& inputs) {
+  const std::string path = without_trailing_slashes(target);
+  REQUIRE(!path.empty(), "the output directory name is empty");
+  const std::string name = fs::path(path).filename().string();
+  REQUIRE(name != "." && name != ".." && path != "/",
+          path << ": name the output directory itself, not '.', '..' or '/'");
+  require_apart_from_inputs(path, inputs);
+  require_replaceable(path, force, kind, /*at_commit=*/false);
+}
 
 OutputDirectory::OutputDirectory(const std::string& target, bool force, OutputKind kind,
                                  const std::vector<std::string>& inputs)
     : target_(without_trailing_slashes(target)), force_(force), kind_(kind) {
-  REQUIRE(!target_.empty(), "the output directory name is empty");
-  const std::string name = fs::path(target_).filename().string();
-  REQUIRE(name != "." && name != ".." && target_ != "/",
-          target_ << ": name the output directory itself, not '.', '..' or '/'");
-  require_apart_from_inputs(target_, inputs);
-  require_replaceable(/*at_commit=*/false);
+  require_usable_output(target_, force_, kind_, inputs);
   std::error_code error;
   const fs::path parent = fs::path(target_).parent_path();
   if (!parent.empty()) {
@@ -74,24 +95,10 @@ OutputDirectory::~OutputDirectory() {
   fs::remove_all(temporary_, error);  // ours alone; best effort: nothing useful to do on failure
 }
 
-void OutputDirectory::require_replaceable(bool at_commit) const {
-  if (!exists_or_dangling(target_)) return;
-  // Not ours: refused outright (suggesting --force would only lead to the same refusal).
-  const std::string reason = why_not_ours(target_, kind_);
-  REQUIRE(reason.empty(),
-          target_ << (at_commit ? ": appeared while converting" : ": the output already exists")
-                  << " and is not ours to replace: --force replaces only "
-                  << output_kind_description(kind_) << " holding nothing else, but " << reason
-                  << "; nothing was changed");
-  REQUIRE(force_,
-          target_ << (at_commit ? ": appeared while converting" : ": the output already exists")
-                  << " (use --force to replace it)");
-}
-
 void OutputDirectory::commit() {
   REQUIRE(!committed_, target_ << ": committed twice");
   // The target may have changed while converting: check again right before replacing it.
-  require_replaceable(/*at_commit=*/true);
+  require_replaceable(target_, force_, kind_, /*at_commit=*/true);
   std::string replaced;
   if (exists_or_dangling(target_)) {
     replaced = unused_name(target_ + ".old");

@@ -16,6 +16,12 @@
 
 namespace slatetrain {
 
+// What the constructor checks before it creates anything: the name, the inputs, and that an
+// existing `target` may be replaced (force, and ours). For a command that must refuse before
+// any work on every rank alike, then makes the OutputDirectory on one rank.
+void require_usable_output(const std::string& target, bool force, OutputKind kind,
+                           const std::vector<std::string>& inputs = {});
+
 class OutputDirectory {
  public:
   // `inputs`: every path the command reads (files, or a directory of them).
@@ -32,9 +38,6 @@ class OutputDirectory {
   void commit();
 
  private:
-  // Throws unless an existing target may be replaced (force, and ours).
-  void require_replaceable(bool at_commit) const;
-
   std::string target_;
   std::string temporary_;
   bool force_;

@@ -2,28 +2,12 @@
 
 #include <algorithm>
 #include <limits>
-#include <numeric>
 
+#include "core/error.hpp"
 #include "core/tensor.hpp"
+#include "launch/rank_gather.hpp"
 
 namespace slatetrain {
-
-namespace {
-
-std::vector<size_t> to_sizes(const std::vector<int64_t>& counts, int64_t factor = 1) {
-  std::vector<size_t> sizes(counts.size());
-  for (size_t i = 0; i < counts.size(); ++i) sizes[i] = static_cast<size_t>(counts[i] * factor);
-  return sizes;
-}
-
-// Every rank's `value`, in rank order.
-std::vector<int64_t> gather_counts(Communicator& communicator, int64_t value) {
-  std::vector<int64_t> counts(static_cast<size_t>(communicator.world_size()));
-  communicator.allgather(&value, 1, counts.data(), ElementType::kInt64);
-  return counts;
-}
-
-}  // namespace
 
 CatalogueRanker::CatalogueRanker(Communicator& host, Communicator& device_communicator,
                                  Backend& backend, ShardedEmbedding& embedding, IdConventions ids,
@@ -41,6 +25,9 @@ TopK CatalogueRanker::rank(const std::vector<float>& user_vectors,
   const int rank = host_.rank();
   const int64_t dim = embedding_.dim();
   const int64_t n = static_cast<int64_t>(excluded.size());
+  REQUIRE(static_cast<int64_t>(user_vectors.size()) == n * dim,
+          "CatalogueRanker on rank " << rank << ": " << user_vectors.size()
+                                     << " user vector floats for " << n << " users of " << dim);
   TopK mine;
   mine.users = n;
   mine.k = k;
@@ -51,22 +38,14 @@ TopK CatalogueRanker::rank(const std::vector<float>& user_vectors,
   for (int r = 0; r < world; ++r) first_user[r + 1] = first_user[r] + counts[r];
   const int64_t total = first_user[world];
   if (total == 0) return mine;
-  std::vector<float> all_vectors(static_cast<size_t>(total * dim));
-  host_.allgatherv(user_vectors.data(), static_cast<size_t>(n * dim), all_vectors.data(),
-                   to_sizes(counts, dim), ElementType::kFloat32);
+  const std::vector<float> all_vectors = gather_all(host_, user_vectors);
   std::vector<int64_t> excluded_counts(static_cast<size_t>(n)), excluded_flat;
   for (int64_t u = 0; u < n; ++u) {
     excluded_counts[u] = static_cast<int64_t>(excluded[u].size());
     excluded_flat.insert(excluded_flat.end(), excluded[u].begin(), excluded[u].end());
   }
-  std::vector<int64_t> all_excluded_counts(static_cast<size_t>(total));
-  host_.allgatherv(excluded_counts.data(), excluded_counts.size(), all_excluded_counts.data(),
-                   to_sizes(counts), ElementType::kInt64);
-  const auto flat_counts = gather_counts(host_, static_cast<int64_t>(excluded_flat.size()));
-  std::vector<int64_t> all_excluded(
-      static_cast<size_t>(std::accumulate(flat_counts.begin(), flat_counts.end(), int64_t{0})));
-  host_.allgatherv(excluded_flat.data(), excluded_flat.size(), all_excluded.data(),
-                   to_sizes(flat_counts), ElementType::kInt64);
+  const std::vector<int64_t> all_excluded_counts = gather_all(host_, excluded_counts);
+  const std::vector<int64_t> all_excluded = gather_all(host_, excluded_flat);
 
   // This rank's exclusions as local rows: the user's items it owns, and the ids below the
   // first item.

@@ -9,19 +9,13 @@
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "data/slate_loader.hpp"
+#include "launch/rank_gather.hpp"
 #include "models/model_batch.hpp"
 #include "models/ranking_metrics.hpp"
 
 namespace slatetrain {
 
 namespace {
-
-// Every rank's `value`, in rank order.
-std::vector<int64_t> gather_counts(Communicator& communicator, int64_t value) {
-  std::vector<int64_t> counts(static_cast<size_t>(communicator.world_size()));
-  communicator.allgather(&value, 1, counts.data(), ElementType::kInt64);
-  return counts;
-}
 
 // The metrics of every rank added together, means taken.
 MetricMap finish_metrics(Communicator& host, RankingMetrics& metrics) {
@@ -127,6 +121,7 @@ void Evaluator::rank_phase(RecommenderModel& model, LoaderPhase phase, int k,
                            const Objective* objective, const std::string& progress_label,
                            const std::function<void(const RankedBatch&)>& visit,
                            ItemRanker* ranker) {
+  if (!ranker) ranker = ranker_.get();
   SlateLoader loader(loader_options(phase), &host_);
   loader.start_epoch(0);
   const int64_t dim = embedding_.dim();
@@ -174,7 +169,7 @@ void Evaluator::rank_phase(RecommenderModel& model, LoaderPhase phase, int k,
     }
     std::vector<std::vector<int64_t>> excluded(users.size());
     for (size_t u = 0; u < users.size(); ++u) excluded[u] = users[u].excluded;
-    ranked.top = (ranker ? *ranker : *ranker_).rank(vectors, excluded, k);
+    ranked.top = ranker->rank(vectors, excluded, k);
     ranked.vectors = std::move(vectors);
     ranked.model_batch = &model_batch;
     ranked.rows = rows.data<float>();

@@ -85,8 +85,8 @@ class Evaluator {
   // Collective: every user of the phase that the evaluation ranks (exactly max_users of them
   // when capped, any world size), each rank its share, batch by batch in source order; `visit`
   // sees each batch on every rank (also one with no user on this rank). `objective`, when
-  // given, prepares its part of each model batch (for held-out likelihoods). `ranker`, when
-  // given, ranks instead of the exact one (an item index: `recommend --index`).
+  // given, prepares its part of each model batch (for held-out likelihoods). `ranker` ranks
+  // the items (nullptr: ranker(), the exact one).
   void rank_phase(RecommenderModel& model, LoaderPhase phase, int k, const Objective* objective,
                   const std::string& progress_label,
                   const std::function<void(const RankedBatch&)>& visit,

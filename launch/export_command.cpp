@@ -4,12 +4,11 @@
 // writes the directory.
 #include "launch/export_command.hpp"
 
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
-#include "data/output_ownership.hpp"
+#include "data/output_directory.hpp"
 #include "dist/mpi_session.hpp"
 #include "launch/checkpoint_model.hpp"
 #include "launch/command_line.hpp"
@@ -31,17 +30,8 @@ int export_model(const Arguments& arguments) {
   const RunConfig config = load_run_config(arguments.config_path, arguments.overrides);
   // Before any work, on every rank alike: the output may replace only an earlier export
   // (OutputDirectory checks again when it is made and at the rename).
-  require_apart_from_inputs(arguments.output, {arguments.checkpoint, config.data.path});
-  std::error_code error;
-  if (std::filesystem::exists(std::filesystem::symlink_status(arguments.output, error))) {
-    const std::string reason = why_not_ours(arguments.output, OutputKind::kModelExport);
-    REQUIRE(reason.empty(), arguments.output << ": the output already exists and is not ours to "
-                                                "replace (--force replaces only "
-                                             << output_kind_description(OutputKind::kModelExport)
-                                             << "): " << reason << "; nothing was changed");
-    REQUIRE(arguments.force,
-            arguments.output << ": the output already exists (use --force to replace it)");
-  }
+  require_usable_output(arguments.output, arguments.force, OutputKind::kModelExport,
+                        {arguments.checkpoint, config.data.path});
   const auto loaded = load_checkpoint_model(config, arguments.checkpoint, "export");
   if (loaded->devices->host().rank() == 0) {
     write_model_export(*loaded, arguments.output, arguments.force);
@@ -61,23 +51,14 @@ int export_command(int argc, char** argv) {
       "appears whole (written under a temporary name, then renamed). Runs on the ranks of an "
       "mpirun / srun launch or one process; rank 0 writes.",
       "slatetrain export");
-  app.add_option("CONFIG", arguments.config_path, "the run configuration (YAML)")
-      ->required()
-      ->type_name("FILE");
-  app.add_option("--checkpoint", arguments.checkpoint,
-                 "the checkpoint (e.g. RUN_DIR/checkpoints/best.h5; docs/CHECKPOINT.md)")
-      ->required()
-      ->type_name("FILE");
+  add_checkpoint_model_options(app, arguments.config_path, arguments.checkpoint,
+                               arguments.overrides);
   app.add_option("--output", arguments.output, "the export directory to write")
       ->required()
       ->type_name("DIR");
   app.add_flag("--force", arguments.force,
                "replace DIR when it is an earlier export holding nothing else (anything else is "
                "refused)");
-  app.add_option("--set", arguments.overrides,
-                 "override a configuration key (repeatable), e.g. --set data.path=DIR")
-      ->type_name("KEY=VALUE")
-      ->allow_extra_args(false);
   const int parsed = parse_command_line(app, argc, argv);
   if (parsed >= 0) return parsed;
   MpiSession mpi(&argc, &argv);

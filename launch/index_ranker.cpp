@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <exception>
-#include <numeric>
 #include <utility>
 
 #include "core/error.hpp"
 #include "dist/checkpoint_file.hpp"
+#include "launch/rank_gather.hpp"
 
 namespace slatetrain {
 
@@ -20,19 +20,6 @@ void share_failure(Communicator& host, std::string message) {
   message.resize(static_cast<size_t>(length));
   if (length > 0) host.broadcast(message.data(), message.size(), ElementType::kUInt8, 0);
   if (!message.empty()) throw Error(message);
-}
-
-template <typename T>
-std::vector<T> gather_to_all(Communicator& host, const std::vector<T>& mine,
-                             std::vector<int64_t>* counts_out = nullptr) {
-  int64_t count = static_cast<int64_t>(mine.size());
-  std::vector<int64_t> counts(static_cast<size_t>(host.world_size()));
-  host.allgather(&count, 1, counts.data(), ElementType::kInt64);
-  std::vector<size_t> sizes(counts.begin(), counts.end());
-  std::vector<T> all(std::accumulate(sizes.begin(), sizes.end(), size_t{0}));
-  host.allgatherv(mine.data(), mine.size(), all.data(), sizes, element_type_of<T>());
-  if (counts_out) *counts_out = std::move(counts);
-  return all;
 }
 
 }  // namespace
@@ -66,16 +53,16 @@ TopK IndexRanker::rank(const std::vector<float>& user_vectors,
   const int64_t users = static_cast<int64_t>(user_vectors.size()) / dim_;
   REQUIRE(static_cast<int64_t>(excluded.size()) == users,
           "exclusions for " << excluded.size() << " users, " << users << " user vectors");
-  std::vector<int64_t> vector_counts;
-  const std::vector<float> all_vectors = gather_to_all(host_, user_vectors, &vector_counts);
+  const std::vector<int64_t> user_counts = gather_counts(host_, users);
+  const std::vector<float> all_vectors = gather_all(host_, user_vectors);
   std::vector<int64_t> excluded_counts(static_cast<size_t>(users));
   std::vector<int64_t> excluded_flat;
   for (int64_t u = 0; u < users; ++u) {
     excluded_counts[u] = static_cast<int64_t>(excluded[u].size());
     excluded_flat.insert(excluded_flat.end(), excluded[u].begin(), excluded[u].end());
   }
-  const std::vector<int64_t> all_counts = gather_to_all(host_, excluded_counts);
-  const std::vector<int64_t> all_excluded = gather_to_all(host_, excluded_flat);
+  const std::vector<int64_t> all_counts = gather_all(host_, excluded_counts);
+  const std::vector<int64_t> all_excluded = gather_all(host_, excluded_flat);
   const int64_t total = static_cast<int64_t>(all_counts.size());
 
   std::vector<int32_t> items(static_cast<size_t>(total * k), -1);
@@ -104,7 +91,7 @@ TopK IndexRanker::rank(const std::vector<float>& user_vectors,
   }
   // This rank's users follow those of the ranks before it.
   int64_t first = 0;
-  for (int r = 0; r < host_.rank(); ++r) first += vector_counts[r] / dim_;
+  for (int r = 0; r < host_.rank(); ++r) first += user_counts[r];
   TopK top;
   top.users = users;
   top.k = k;

@@ -34,6 +34,7 @@
 #include "launch/history_input.hpp"
 #include "launch/history_vectors.hpp"
 #include "launch/index_ranker.hpp"
+#include "launch/rank_gather.hpp"
 
 namespace slatetrain {
 
@@ -69,18 +70,6 @@ struct Results {
     scores.insert(scores.end(), top.scores.begin() + u * k, top.scores.begin() + (u + 1) * k);
   }
 };
-
-template <typename T>
-std::vector<T> gather_all(Communicator& host, const std::vector<T>& mine) {
-  const int world = host.world_size();
-  int64_t count = static_cast<int64_t>(mine.size());
-  std::vector<int64_t> counts(static_cast<size_t>(world));
-  host.allgather(&count, 1, counts.data(), ElementType::kInt64);
-  std::vector<size_t> sizes(counts.begin(), counts.end());
-  std::vector<T> all(std::accumulate(sizes.begin(), sizes.end(), size_t{0}));
-  host.allgatherv(mine.data(), mine.size(), all.data(), sizes, element_type_of<T>());
-  return all;
-}
 
 Results gather_results(Communicator& host, const Results& mine) {
   Results all;
@@ -151,7 +140,7 @@ nlohmann::ordered_json recommendations(const Results& results, size_t user,
 
 // The users of a split, as evaluation ranks them (launch/evaluator.hpp): every user of the
 // split with a held-out item, the vector after the steps before the first held-out one.
-Results recommend_split(CheckpointModel& loaded, LoaderPhase phase, int k, ItemRanker* ranker) {
+Results recommend_split(CheckpointModel& loaded, ItemRanker& ranker, LoaderPhase phase, int k) {
   TrainedModel& trained = *loaded.trained;
   Results mine;
   mine.k = k;
@@ -167,14 +156,14 @@ Results recommend_split(CheckpointModel& loaded, LoaderPhase phase, int k, ItemR
           mine.targets.insert(mine.targets.end(), targets.begin(), targets.end());
         }
       },
-      ranker);
+      &ranker);
   return mine;
 }
 
 // The histories of the input in batches of evaluation.batch_users, batch b on rank b % world:
 // a history's batch (and so its vector, to the last bit) does not depend on the world size.
-Results recommend_histories(CheckpointModel& loaded, const std::vector<History>& histories, int k,
-                            ItemRanker* ranker) {
+Results recommend_histories(CheckpointModel& loaded, ItemRanker& ranker,
+                            const std::vector<History>& histories, int k) {
   TrainedModel& trained = *loaded.trained;
   Communicator& host = loaded.devices->host();
   const int64_t world = host.world_size(), rank = host.rank();
@@ -202,8 +191,7 @@ Results recommend_histories(CheckpointModel& loaded, const std::vector<History>&
     }
     const std::vector<float> vectors = history_user_vectors(trained.model(), trained.embedding(),
                                                             loaded.devices->backend(), users);
-    ItemRanker& ranking = ranker ? *ranker : trained.evaluator().ranker();
-    const TopK candidates = ranking.rank(vectors, excluded, k + kRescoringMargin);
+    const TopK candidates = ranker.rank(vectors, excluded, k + kRescoringMargin);
     const TopK top = rescore_exactly(trained.embedding(), vectors, candidates, k);
     for (int64_t h = first; h < last; ++h) mine.add(h, top, static_cast<size_t>(h - first));
   }
@@ -221,6 +209,10 @@ int recommend(const Arguments& arguments) {
     REQUIRE(!std::filesystem::exists(std::filesystem::symlink_status(arguments.output, error)),
             arguments.output << ": already exists; recommend writes a new file only (remove it or "
                                 "choose another --output)");
+    const std::filesystem::path parent =
+        std::filesystem::absolute(arguments.output, error).parent_path();
+    REQUIRE(std::filesystem::is_directory(parent, error),
+            arguments.output << ": its directory " << parent.string() << " does not exist");
   }
   const auto loaded = load_checkpoint_model(config, arguments.checkpoint, "recommend");
   const Manifest& manifest = loaded->trained->manifest();
@@ -230,22 +222,25 @@ int recommend(const Arguments& arguments) {
     names = std::make_unique<ItemNames>(manifest, config.data.path);
   }
   Communicator& host = loaded->devices->host();
-  // --index: the index's candidates instead of the exact ranking (rescored exactly as these are).
+  // The scoring step: the exact distributed ranking of the sharded table (evaluation's), or
+  // with --index the item index's candidates (rescored exactly as the exact ones are).
   std::unique_ptr<IndexRanker> index_ranker;
   if (!arguments.index.empty()) {
     index_ranker = std::make_unique<IndexRanker>(
         host, arguments.index, arguments.checkpoint, loaded->header, loaded->dataset_id,
         manifest.num_items, config.model.dim, arguments.ef_search, arguments.probes);
   }
+  ItemRanker& ranker = index_ranker ? static_cast<ItemRanker&>(*index_ranker)
+                                    : loaded->trained->evaluator().ranker();
   const bool from_input = !arguments.input.empty();
   std::vector<History> histories;
   Results mine;
   if (from_input) {
     histories = read_histories(arguments.input, manifest, *names);
-    mine = recommend_histories(*loaded, histories, arguments.k, index_ranker.get());
+    mine = recommend_histories(*loaded, ranker, histories, arguments.k);
   } else {
     const LoaderPhase phase = arguments.split == "valid" ? LoaderPhase::kValid : LoaderPhase::kTest;
-    mine = recommend_split(*loaded, phase, arguments.k, index_ranker.get());
+    mine = recommend_split(*loaded, ranker, phase, arguments.k);
   }
   const Results all = gather_results(host, mine);
   if (host.rank() != 0) return 0;
@@ -297,13 +292,8 @@ int recommend_command(int argc, char** argv) {
       "user and line (docs/USING_A_MODEL.md), in dataset row or input line order, the same on "
       "any number of ranks. Read-only: run.dir is neither needed nor touched.",
       "slatetrain recommend");
-  app.add_option("CONFIG", arguments.config_path, "the run configuration (YAML)")
-      ->required()
-      ->type_name("FILE");
-  app.add_option("--checkpoint", arguments.checkpoint,
-                 "the checkpoint (e.g. RUN_DIR/checkpoints/best.h5; docs/CHECKPOINT.md)")
-      ->required()
-      ->type_name("FILE");
+  add_checkpoint_model_options(app, arguments.config_path, arguments.checkpoint,
+                               arguments.overrides);
   app.add_option("--k", arguments.k, "items per user")->required()->check(CLI::Range(1, 100000));
   auto* split = app.add_option("--split", arguments.split,
                                "the users of this split of data.path (default: test)")
@@ -337,12 +327,15 @@ int recommend_command(int argc, char** argv) {
                  "with an ivf --index: cells scanned per user (default: the file's)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 31))
       ->needs(index);
-  app.add_option("--set", arguments.overrides,
-                 "override a configuration key (repeatable), e.g. --set data.path=DIR; a "
-                 "checkpoint of another dataset is refused unless "
-                 "--set data.allow_other_dataset=true")
-      ->type_name("KEY=VALUE")
-      ->allow_extra_args(false);
+  app.footer(
+      "\nExamples:\n"
+      "  mpirun -np 2 slatetrain recommend configs/gru.yaml --checkpoint runs/gru/checkpoints/"
+      "best.h5 --k 10 --output test-top10.jsonl\n"
+      "  slatetrain recommend configs/gru.yaml --checkpoint best.h5 --k 5 --input users.jsonl\n"
+      "\nOutput lines:\n"
+      "  --split: {\"user\": ID, \"row\": R, \"recommendations\": [{\"item\": ID, \"group\": "
+      "NAME, \"score\": S}, ...], \"held_out\": [ID, ...]}\n"
+      "  --input: {\"user\": AS GIVEN, \"line\": N, \"recommendations\": [...]}");
   const int parsed = parse_command_line(app, argc, argv);
   if (parsed >= 0) return parsed;
   if (arguments.split.empty()) arguments.split = "test";

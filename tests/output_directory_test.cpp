@@ -90,6 +90,35 @@ TEST_F(OutputDirectoryTest, ReplacesAnEarlierConversionOnlyWhenNothingForeignIsI
   EXPECT_EQ(std::distance(fs::directory_iterator(root_), {}), 1) << "leftovers beside it";
 }
 
+// slatetrain export's directory: model.json (format slatetrain-model-export) names its files.
+TEST_F(OutputDirectoryTest, ReplacesAnEarlierModelExportOnlyWhenNothingForeignIsInIt) {
+  const fs::path target = root_ / "export";
+  const auto export_model = [&](bool force) {
+    require_usable_output(target.string(), force, OutputKind::kModelExport);
+    OutputDirectory output(target.string(), force, OutputKind::kModelExport);
+    const fs::path directory = output.temporary_path();
+    write(directory / "model.json",
+          R"({"format": "slatetrain-model-export", "files": ["items.npy", "model.json"]})");
+    write(directory / "items.npy", "items");
+    output.commit();
+  };
+  export_model(false);
+  EXPECT_THROW(export_model(false), Error) << "an existing export needs force";
+  export_model(true);
+  write(target / "notes.txt", "mine");
+  EXPECT_THROW(require_usable_output(target.string(), true, OutputKind::kModelExport), Error);
+  EXPECT_THROW(export_model(true), Error);
+  EXPECT_EQ(read(target / "notes.txt"), "mine");
+  // A converted dataset is not an export, nor the other way round.
+  fs::remove(target / "notes.txt");
+  EXPECT_THROW(require_usable_output(target.string(), true, OutputKind::kConvertedDataset), Error);
+  write(root_ / "converted" / "manifest.json",
+        R"({"format": "slatetrain-ragged-slates", "created_by": "slateconvert 0.1.0"})");
+  EXPECT_THROW(
+      require_usable_output((root_ / "converted").string(), true, OutputKind::kModelExport), Error);
+  EXPECT_EQ(std::distance(fs::directory_iterator(root_), {}), 2) << "leftovers beside them";
+}
+
 TEST_F(OutputDirectoryTest, InputsAreComparedResolved) {
   write(root_ / "data" / "finn" / "data.npz", "source");
   fs::create_directory_symlink(root_ / "data" / "finn", root_ / "alias");

@@ -10,7 +10,7 @@ Cases:
                second (the fixture of the others)
   gru          on the GRU run's best.h5: recommend --split test at np=1 and np=2 gives the same
                bytes, and its top k recomputes `slatetrain evaluate`'s hitrate@k and hits@k
-               (k 10 and 20, exclude-seen true and false); recommend --input at np=1 and np=2
+               (k 10 and 20, exclude-seen true and false; --split valid too); recommend --input at np=1 and np=2
                the same bytes; export at np=2, and launch/export_reference.py (NumPy, the export
                alone) gives recommend --input's items and scores
   transformer  the same for the transformer run
@@ -166,16 +166,17 @@ def hit_figures(lines, k):
     return hitrate / len(lines), hits / len(lines)
 
 
-def check_split(args, name, exclude_seen):
+def check_split(args, name, exclude_seen, split="test"):
     extra = [f"evaluation.exclude_seen={exclude_seen}"]
-    evaluated = json.loads(slatetrain(args, 2, ["evaluate", "--split", "test"], name, extra)
+    evaluated = json.loads(slatetrain(args, 2, ["evaluate", "--split", split], name, extra)
                            .stdout.strip().splitlines()[-1])["metrics"]
     outputs = {}
     for ranks in (1, 2):
         outputs[ranks] = recommend(
-            args, name, ranks, os.path.join(args.work, f"{name}-split-{exclude_seen}-{ranks}.jsonl"),
-            ["--k", "20", "--split", "test", "--exclude-seen", exclude_seen])
-    check(outputs[1] == outputs[2], f"{name}: recommend --split test differs at np=1 and np=2")
+            args, name, ranks,
+            os.path.join(args.work, f"{name}-{split}-{exclude_seen}-{ranks}.jsonl"),
+            ["--k", "20", "--split", split, "--exclude-seen", exclude_seen])
+    check(outputs[1] == outputs[2], f"{name}: recommend --split {split} differs at np=1 and 2")
     lines = read_lines(outputs[1])
     check(len(lines) == evaluated["users"],
           f"{name}: {len(lines)} users recommended, evaluate ranked {evaluated['users']}")
@@ -188,7 +189,7 @@ def check_split(args, name, exclude_seen):
         check(scores == sorted(scores, reverse=True), f"{name}: scores not best first {scores}")
     for k in (10, 20):
         hitrate, hits = hit_figures(lines, k)
-        print(f"{name} exclude_seen={exclude_seen}: hitrate@{k} {hitrate} (evaluate "
+        print(f"{name} {split} exclude_seen={exclude_seen}: hitrate@{k} {hitrate} (evaluate "
               f"{evaluated[f'hitrate@{k}']}), hits@{k} {hits} (evaluate {evaluated[f'hits@{k}']})")
         check(abs(hitrate - evaluated[f"hitrate@{k}"]) <= TOLERANCE,
               f"{name}: hitrate@{k} from recommend {hitrate} != evaluate's "
@@ -236,6 +237,7 @@ def same_recommendations(got, expected, what):
 def case_model(args, name):
     lines = check_split(args, name, "true")
     check_split(args, name, "false")
+    check_split(args, name, "true", split="valid")
     histories = write_histories(args, name, lines)
     outputs = {}
     for ranks in (1, 2):
@@ -275,7 +277,7 @@ def case_model(args, name):
 
 def case_sessions(args):
     recommended = case_model(args, "sessions")
-    lines = read_lines(open(os.path.join(args.work, "sessions-split-true-1.jsonl"), "rb").read())
+    lines = read_lines(open(os.path.join(args.work, "sessions-test-true-1.jsonl"), "rb").read())
     check(all(line["user"].startswith("visitor-") for line in lines), "session user ids")
     check(all(entry["item"].startswith("SKU-") and entry["item"].endswith("x")
               for line in lines + recommended for entry in line["recommendations"]),
@@ -327,6 +329,9 @@ def case_refusals(args):
     expect_refusal(slatetrain(args, 2, ["recommend", "--k", "5", "--output", output], name,
                               expect_ok=False), 1, output, "already exists")
     check(open(output).read() == "mine\n", "recommend changed an existing file")
+    missing = os.path.join(args.work, "no-such-directory", "out.jsonl")
+    expect_refusal(slatetrain(args, 2, ["recommend", "--k", "5", "--output", missing], name,
+                              expect_ok=False), 1, missing, "does not exist")
 
     users_directory = os.path.join(args.work, "users-directory")
     shutil.rmtree(users_directory, ignore_errors=True)
@@ -350,6 +355,14 @@ def case_refusals(args):
     check(os.path.exists(os.path.join(export, "extra.txt")), "export removed a user's file")
     expect_refusal(slatetrain(args, 1, ["export", "--output", data(args, "finn")], name,
                               expect_ok=False), 1, "input")
+
+    # --set before CONFIG takes one value: CONFIG is not swallowed as another override.
+    good = os.path.join(args.work, "good-histories.jsonl")
+    with open(good, "w") as f:
+        f.write(json.dumps({"user": 1, "items": [5, "6"]}) + "\n")
+    result = slatetrain(args, 1, ["recommend", "--set", "evaluation.batch_users=3", "--k", "3",
+                                  "--input", good], name)
+    check(json.loads(result.stdout.strip().splitlines()[-1])["user"] == 1, result.stdout)
 
     for command, needles in (("recommend", ["--checkpoint", "--k", "--split", "--input",
                                             "--output", "--exclude-seen", "--set"]),
