@@ -34,6 +34,7 @@
 #include "launch/dataset_names.hpp"
 #include "launch/history_input.hpp"
 #include "launch/history_vectors.hpp"
+#include "launch/index_ranker.hpp"
 #include "launch/rank_gather.hpp"
 
 namespace slatetrain {
@@ -48,6 +49,9 @@ struct Arguments {
   std::string input;
   std::string output;
   std::string exclude_seen;  // "", "true" or "false"
+  std::string index;         // --index: an item index instead of the exact ranking
+  int ef_search = 0;         // its search knobs (0: the file's)
+  int64_t probes = 0;
   std::vector<std::string> overrides;
 };
 
@@ -219,9 +223,16 @@ int recommend(const Arguments& arguments) {
     names = std::make_unique<ItemNames>(manifest, config.data.path);
   }
   Communicator& host = loaded->devices->host();
-  // The scoring step: the exact distributed ranking of the sharded table (evaluation's). An
-  // approximate index over the item vectors is another ItemRanker and goes here.
-  ItemRanker& ranker = loaded->trained->evaluator().ranker();
+  // The scoring step: the exact distributed ranking of the sharded table (evaluation's), or
+  // with --index the item index's candidates (rescored exactly as the exact ones are).
+  std::unique_ptr<IndexRanker> index_ranker;
+  if (!arguments.index.empty()) {
+    index_ranker = std::make_unique<IndexRanker>(
+        host, arguments.index, arguments.checkpoint, loaded->header, loaded->dataset_id,
+        manifest.num_items, config.model.dim, arguments.ef_search, arguments.probes);
+  }
+  ItemRanker& ranker = index_ranker ? static_cast<ItemRanker&>(*index_ranker)
+                                    : loaded->trained->evaluator().ranker();
   const bool from_input = !arguments.input.empty();
   std::vector<History> histories;
   Results mine;
@@ -304,6 +315,20 @@ int recommend_command(int argc, char** argv) {
                  "leave the user's own items out (default: the configuration's "
                  "evaluation.exclude_seen, true)")
       ->check(CLI::IsMember({"true", "false"}));
+  auto* index =
+      app.add_option("--index", arguments.index,
+                     "rank with this item index (`slatetrain index`, docs/ITEM_INDEX.md) instead "
+                     "of scoring the whole catalogue; it must be of this checkpoint and dataset")
+          ->check(CLI::ExistingFile)
+          ->type_name("FILE");
+  app.add_option("--ef-search", arguments.ef_search,
+                 "with an hnsw --index: candidates kept while searching (default: the file's)")
+      ->check(CLI::Range(1, 1 << 20))
+      ->needs(index);
+  app.add_option("--probes", arguments.probes,
+                 "with an ivf --index: cells scanned per user (default: the file's)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 31))
+      ->needs(index);
   app.footer(
       "\nExamples:\n"
       "  mpirun -np 2 slatetrain recommend configs/gru.yaml --checkpoint runs/gru/checkpoints/"

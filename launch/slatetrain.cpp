@@ -5,11 +5,13 @@
 //   mpirun -np 2 slatetrain evaluate configs/gru.yaml --checkpoint FILE [--split valid|test]
 //   mpirun -np 2 slatetrain recommend configs/gru.yaml --checkpoint FILE --k 10 [...]
 //   slatetrain export configs/gru.yaml --checkpoint FILE --output DIR
+//   slatetrain index configs/gru.yaml --checkpoint FILE --output FILE [--kind flat|hnsw|ivf]
 #include <cstdio>
 #include <cstring>
 
 #include "launch/evaluate_command.hpp"
 #include "launch/export_command.hpp"
+#include "launch/index_command.hpp"
 #include "launch/recommend_command.hpp"
 #include "launch/train_command.hpp"
 
@@ -27,6 +29,7 @@ constexpr Command kCommands[] = {
     {"evaluate", slatetrain::evaluate_command, "a saved checkpoint's metrics on a split"},
     {"recommend", slatetrain::recommend_command, "top-k items per user in the source's ids"},
     {"export", slatetrain::export_command, "a checkpoint's model as NumPy files and JSON"},
+    {"index", slatetrain::index_command, "a FAISS index of a checkpoint's item vectors"},
 };
 
 void print_commands(std::FILE* out) {

@@ -17,8 +17,10 @@ target_link_libraries(slatetrain_trainer PUBLIC
   slatetrain_run_config slatetrain_models slatetrain_metrics slatetrain_dist slatetrain_loader
   slatetrain_checkpoint nlohmann_json::nlohmann_json)
 
-add_executable(slatetrain slatetrain.cpp train_command.cpp evaluate_command.cpp run_devices.cpp)
-target_link_libraries(slatetrain PRIVATE slatetrain_trainer slatetrain_command_line)
+add_executable(slatetrain slatetrain.cpp train_command.cpp evaluate_command.cpp index_command.cpp
+                          run_devices.cpp)
+target_link_libraries(slatetrain PRIVATE slatetrain_trainer slatetrain_command_line
+                                         slatetrain_item_index slatetrain_output)
 if(SLATETRAIN_CUDA)
   target_link_libraries(slatetrain PRIVATE slatetrain_nccl)
 endif()

@@ -7,6 +7,7 @@ target_sources(slatetrain PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/dataset_names.cpp
   ${CMAKE_CURRENT_LIST_DIR}/history_input.cpp
   ${CMAKE_CURRENT_LIST_DIR}/history_vectors.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/index_ranker.cpp
   ${CMAKE_CURRENT_LIST_DIR}/recommend_command.cpp
   ${CMAKE_CURRENT_LIST_DIR}/export_command.cpp
   ${CMAKE_CURRENT_LIST_DIR}/model_export.cpp)
