@@ -81,6 +81,45 @@ TEST(CoreOptimizer, SparseAdamTouchesOnlyListedRows) {
                Error);
 }
 
+// The row check keeps its marks between calls (a bit per table row): a rejected call must
+// leave none behind, or the next call would see its valid rows as repeated; a larger table
+// after a smaller one must be checked over all of its rows.
+TEST(CoreOptimizer, SparseRowCheckForgetsEveryCallIncludingRejectedOnes) {
+  CpuBackend backend(1);
+  const int dim = 2;
+  AdamSettings settings;
+  settings.step = 1;
+  std::vector<float> table(200 * dim, 0.5f), m(200 * dim, 0.0f), v(200 * dim, 0.0f);
+  const std::vector<float> gradients(4 * dim, 0.25f);
+  const std::vector<int32_t> repeated = {3, 130, 67, 130};
+  EXPECT_THROW(backend.sparse_adam_update(table.data(), m.data(), v.data(), repeated.data(),
+                                          gradients.data(), 4, dim, 200, settings),
+               Error);
+  const std::vector<int32_t> outside = {3, 130, 200};
+  EXPECT_THROW(backend.sparse_adam_update(table.data(), m.data(), v.data(), outside.data(),
+                                          gradients.data(), 3, dim, 200, settings),
+               Error);
+  const std::vector<int32_t> rows = {3, 67, 130, 199};
+  EXPECT_NO_THROW(backend.sparse_adam_update(table.data(), m.data(), v.data(), rows.data(),
+                                             gradients.data(), 4, dim, 200, settings));
+  EXPECT_NO_THROW(backend.sparse_adam_update(table.data(), m.data(), v.data(), rows.data(),
+                                             gradients.data(), 4, dim, 200, settings));
+  const std::vector<int32_t> small = {1, 0};
+  EXPECT_NO_THROW(backend.sparse_adam_update(table.data(), m.data(), v.data(), small.data(),
+                                             gradients.data(), 2, dim, 2, settings));
+  const std::vector<int32_t> beyond_small = {2};
+  EXPECT_THROW(backend.sparse_adam_update(table.data(), m.data(), v.data(), beyond_small.data(),
+                                          gradients.data(), 1, dim, 2, settings),
+               Error);
+  std::vector<float> accumulator(200 * dim, 0.1f);
+  AdagradSettings adagrad;
+  EXPECT_THROW(backend.sparse_adagrad_update(table.data(), accumulator.data(), repeated.data(),
+                                             gradients.data(), 4, dim, 200, adagrad),
+               Error);
+  EXPECT_NO_THROW(backend.sparse_adagrad_update(table.data(), accumulator.data(), rows.data(),
+                                                gradients.data(), 4, dim, 200, adagrad));
+}
+
 TEST(CoreOptimizer, SparseAdagrad) {
   CpuBackend backend(2);
   const int table_rows = 5, dim = 3;
