@@ -282,11 +282,11 @@ def write_markdown(args, rows, started, load_before, load_after, data, split_che
         f"- machine: {machine_line()}; numpy {np.__version__}",
         f"- load average before / after: {' '.join(f'{x:.2f}' for x in load_before)} / "
         f"{' '.join(f'{x:.2f}' for x in load_after)}",
-        f"- command: `/usr/bin/python3 bench/gru_benchmark.py {' '.join(sys.argv[1:])}`",
+        f"- command: `{sys.executable} bench/gru_benchmark.py {' '.join(sys.argv[1:])}`",
         f"- data: {data.num_users} users, {data.num_items} items, "
         f"{int((data.click != 0).sum())} interactions (slateconvert synth --seed {args.seed}); "
         f"split {split_check}; popularity hitrate@20 on test {popularity['hitrate@20']:.5f} "
-        f"on both sides: {all(r['same_data'] for r in rows)}",
+        f"on both sides: {all(r['same_data'] is True for r in rows) if not args.skip_evaluation else 'not checked (--skip-evaluation)'}",
         f"- timed: {args.steps} steps after {args.warmup} warm-up steps, batch "
         f"{args.batch_users} users per rank, {args.threads} cores on the machine; PyTorch "
         f"variants {args.variants}, threads {args.torch_threads or args.threads} (the fastest "
