@@ -156,10 +156,10 @@ def torch_runs_in(python, args, dim, label):
     command = [python, os.path.abspath(__file__), "--pytorch-only", "-"] + forwarded + \
         ["--dims", str(dim)]
     result = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
-    lines = result.stdout.strip().splitlines()
+    lines = result.stdout.rstrip().splitlines()
     for line in lines[:-1]:
-        if label and " torch " in line:
-            print(f"{label} {line}", flush=True)
+        if label and line.startswith(" torch "):
+            print(f"{label}{line}", flush=True)
     return json.loads(lines[-1])
 
 
