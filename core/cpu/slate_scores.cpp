@@ -112,7 +112,7 @@ void CpuBackend::slate_scores_backward(float* duser, float* drows, float* dno_cl
   }
   if (drows) {
     // Threads own column ranges: race-free and the same sums for any thread count.
-    parallel_for(dim, 16, [&](int64_t column_begin, int64_t column_end) {
+    parallel_for_columns(dim, [&](int64_t column_begin, int64_t column_end) {
       for (int64_t i = 0; i < n; ++i) {
         const float* source = user + i * dim;
         for (int64_t j = 1; j < slate; ++j) {
