@@ -210,11 +210,12 @@ class TorchGruSlateModel(torch.nn.Module):
     (the state only moves on clicks, so this is the same recurrence with fewer steps);
     'cell' runs GRUCell over all T steps holding the state with a mask."""
 
-    def __init__(self, num_items, dim, init_scale, interaction_type_embedding, gru_mode):
+    def __init__(self, num_items, dim, init_scale, interaction_type_embedding, gru_mode,
+                 sparse_rows=True):
         super().__init__()
         self.dim = dim
         self.gru_mode = gru_mode
-        self.items = torch.nn.Embedding(num_items, dim, sparse=True)
+        self.items = torch.nn.Embedding(num_items, dim, sparse=sparse_rows)
         torch.nn.init.normal_(self.items.weight, 0.0, init_scale)
         self.gru = torch.nn.GRU(dim, dim, batch_first=True)
         self.output = torch.nn.Linear(dim, dim, bias=False)
@@ -309,16 +310,31 @@ def train(data, settings, log=print, build_model=None):
     build_model(data, settings) makes another user model with the same interface (items,
     dense_parameters, slate_loss_sum, user_vectors); the default is the GRU."""
     torch.manual_seed(settings["seed"])
+    # table_optimizer: "sparse_adam" (a sparse gradient, SparseAdam: the lazy row Adam) or
+    # "dense_adam" (a dense gradient and torch.optim.Adam over the whole table each step: what
+    # a user gets with sparse=False; not lazy, so it also moves untouched rows' moments).
+    table_optimizer = settings.get("table_optimizer", "sparse_adam")
+    sparse_rows = table_optimizer == "sparse_adam"
     if build_model is None:
         model = TorchGruSlateModel(data.num_items, settings["dim"], settings["init_scale"],
-                                   settings["interaction_type_embedding"], settings["gru_mode"])
+                                   settings["interaction_type_embedding"], settings["gru_mode"],
+                                   sparse_rows=sparse_rows)
     else:
         model = build_model(data, settings)
     model.train()
     dense = torch.optim.AdamW(model.dense_parameters(), lr=settings["dense_learning_rate"],
                               betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
-    table = torch.optim.SparseAdam([model.items.weight], lr=settings["embedding_learning_rate"],
-                                   betas=(0.9, 0.999), eps=1e-8)
+    if sparse_rows:
+        table = torch.optim.SparseAdam([model.items.weight],
+                                       lr=settings["embedding_learning_rate"],
+                                       betas=(0.9, 0.999), eps=1e-8)
+    else:
+        table = torch.optim.Adam([model.items.weight], lr=settings["embedding_learning_rate"],
+                                 betas=(0.9, 0.999), eps=1e-8)
+    loss_sum_of = model.slate_loss_sum
+    if settings.get("compile"):
+        # torch.compile (inductor, CPU): batches change shape every step, hence dynamic.
+        loss_sum_of = torch.compile(model.slate_loss_sum, dynamic=True)
     total = settings["steps"]
     schedule = lambda step: learning_rate_factor(step, settings["lr_warmup_steps"], total,
                                                  settings["min_learning_rate_fraction"])
@@ -340,7 +356,7 @@ def train(data, settings, log=print, build_model=None):
             group["lr"] = settings["embedding_learning_rate"] * schedule(step)
         dense.zero_grad(set_to_none=True)
         table.zero_grad(set_to_none=True)
-        loss_sum = model.slate_loss_sum(batch)
+        loss_sum = loss_sum_of(batch)
         loss = loss_sum / max(1, batch.loss_steps)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.dense_parameters(), settings["gradient_clip"])

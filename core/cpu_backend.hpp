@@ -163,6 +163,19 @@ class CpuBackend final : public Backend {
     pool_->parallel_for(0, count, grain, body);
   }
 
+  // Loops over columns [0, count) whose every chunk walks all the rows (column sums, scatters
+  // into rows that threads own by columns): one chunk per thread, whole cache lines each, as
+  // each extra chunk is one more pass over all the rows. Which thread owns a column does not
+  // change any sum's order, so the results are the same for any chunking.
+  template <typename Body>
+  void parallel_for_columns(int64_t count, Body&& body) {
+    constexpr int64_t kFloatsPerCacheLine = 16;
+    const int64_t per_thread = (count + threads() - 1) / threads();
+    const int64_t grain =
+        (per_thread + kFloatsPerCacheLine - 1) / kFloatsPerCacheLine * kFloatsPerCacheLine;
+    pool_->parallel_for(0, count, grain, body);
+  }
+
   // The pool that splits large matrix products, or nullptr when OpenBLAS threads them itself
   // (OPENBLAS_NUM_THREADS set).
   ThreadPool* gemm_pool() const { return split_gemm_ ? pool_.get() : nullptr; }

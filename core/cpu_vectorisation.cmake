@@ -15,3 +15,9 @@ elseif(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
   set_source_files_properties(cpu/gru.cpp cpu/gelu.cpp PROPERTIES COMPILE_OPTIONS
                               "-fno-trapping-math")
 endif()
+# The row Adam/Adagrad loops take a square root per value; with errno semantics GCC keeps them
+# scalar (a branch to sqrtf for negative inputs). Without, they vectorise: SSE's sqrtps and
+# divps round exactly as sqrtss and divss do, so the results are bitwise the same.
+if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+  set_source_files_properties(cpu/optimizers.cpp PROPERTIES COMPILE_OPTIONS "-fno-math-errno")
+endif()

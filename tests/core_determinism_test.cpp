@@ -68,5 +68,31 @@ TEST(CoreDeterminism, SameBitsForOneAndThreeThreads) {
   EXPECT_EQ(one.norm, three.norm);
 }
 
+// The column-owned loops (bias and embedding gradients, the slate rows' gradient) take one chunk
+// of whole cache lines per thread: the same bits for any thread count, including widths that are
+// not a multiple of the chunk and more threads than chunks.
+TEST(CoreDeterminism, ColumnOwnedSumsSameBitsForAnyThreadCount) {
+  auto column_sums = [](int threads, int64_t cols) {
+    CpuBackend backend(threads);
+    const int64_t rows = 513, table_rows = 29;
+    const auto dy = random_values(static_cast<size_t>(rows * cols), 5);
+    std::vector<float> out(static_cast<size_t>(cols), 0.25f);
+    backend.bias_backward(out.data(), dy.data(), rows, cols);
+    std::vector<int32_t> index(static_cast<size_t>(rows));
+    for (int64_t i = 0; i < rows; ++i) index[static_cast<size_t>(i)] = (i * 5) % table_rows - 1;
+    std::vector<float> table(static_cast<size_t>(table_rows * cols), 0.5f);
+    backend.embedding_backward(table.data(), dy.data(), index.data(), rows, cols, table_rows);
+    out.insert(out.end(), table.begin(), table.end());
+    return out;
+  };
+  for (const int64_t cols : {int64_t{5}, int64_t{37}, int64_t{64}, int64_t{192}}) {
+    const auto one = column_sums(1, cols);
+    for (const int threads : {2, 3, 5}) {
+      EXPECT_TRUE(bitwise_equal(one, column_sums(threads, cols)))
+          << cols << " columns, " << threads << " threads";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace slatetrain

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "core/cpu_backend.hpp"
@@ -79,6 +80,80 @@ TEST(CoreOptimizer, SparseAdamTouchesOnlyListedRows) {
   EXPECT_THROW(backend.sparse_adam_update(table.data(), m.data(), v.data(), repeated.data(),
                                           gradients.data(), 2, dim, table_rows, settings),
                Error);
+}
+
+// The row check keeps its marks between calls (a bit per table row): a rejected call must
+// leave none behind, or the next call would see its valid rows as repeated; a larger table
+// after a smaller one must be checked over all of its rows.
+TEST(CoreOptimizer, SparseRowCheckForgetsEveryCallIncludingRejectedOnes) {
+  CpuBackend backend(1);
+  const int dim = 2;
+  AdamSettings settings;
+  settings.step = 1;
+  std::vector<float> table(200 * dim, 0.5f), m(200 * dim, 0.0f), v(200 * dim, 0.0f);
+  const std::vector<float> gradients(4 * dim, 0.25f);
+  const std::vector<int32_t> repeated = {3, 130, 67, 130};
+  EXPECT_THROW(backend.sparse_adam_update(table.data(), m.data(), v.data(), repeated.data(),
+                                          gradients.data(), 4, dim, 200, settings),
+               Error);
+  const std::vector<int32_t> outside = {3, 130, 200};
+  EXPECT_THROW(backend.sparse_adam_update(table.data(), m.data(), v.data(), outside.data(),
+                                          gradients.data(), 3, dim, 200, settings),
+               Error);
+  const std::vector<int32_t> rows = {3, 67, 130, 199};
+  EXPECT_NO_THROW(backend.sparse_adam_update(table.data(), m.data(), v.data(), rows.data(),
+                                             gradients.data(), 4, dim, 200, settings));
+  EXPECT_NO_THROW(backend.sparse_adam_update(table.data(), m.data(), v.data(), rows.data(),
+                                             gradients.data(), 4, dim, 200, settings));
+  const std::vector<int32_t> small = {1, 0};
+  EXPECT_NO_THROW(backend.sparse_adam_update(table.data(), m.data(), v.data(), small.data(),
+                                             gradients.data(), 2, dim, 2, settings));
+  const std::vector<int32_t> beyond_small = {2};
+  EXPECT_THROW(backend.sparse_adam_update(table.data(), m.data(), v.data(), beyond_small.data(),
+                                          gradients.data(), 1, dim, 2, settings),
+               Error);
+  std::vector<float> accumulator(200 * dim, 0.1f);
+  AdagradSettings adagrad;
+  EXPECT_THROW(backend.sparse_adagrad_update(table.data(), accumulator.data(), repeated.data(),
+                                             gradients.data(), 4, dim, 200, adagrad),
+               Error);
+  EXPECT_NO_THROW(backend.sparse_adagrad_update(table.data(), accumulator.data(), rows.data(),
+                                                gradients.data(), 4, dim, 200, adagrad));
+}
+
+// Many rows over several threads and chunks (the prefetch runs ahead within a chunk): every
+// listed row gets exactly the scalar Adam step, bit for bit, and no other row changes.
+TEST(CoreOptimizer, SparseAdamManyRowsBitwiseAsScalarSteps) {
+  CpuBackend backend(2);
+  const int table_rows = 5000, dim = 24, count = 1500;
+  auto table = random_values(table_rows * dim, 95);
+  auto m = random_values(table_rows * dim, 96, 0.1f);
+  std::vector<float> v(table_rows * dim);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = 0.001f * float(i % 17 + 1);
+  std::vector<int32_t> rows;
+  for (int i = 0; i < count; ++i) rows.push_back((i * 7919) % table_rows);
+  const auto gradients = random_values(count * dim, 97);
+  auto expected = table, em = m, ev = v;
+  AdamSettings settings;
+  settings.learning_rate = 0.01f;
+  settings.step = 3;
+  const float first_correction = 1.0f - static_cast<float>(std::pow(double(0.9f), 3.0));
+  const float second_correction = 1.0f - static_cast<float>(std::pow(double(0.999f), 3.0));
+  for (int i = 0; i < count; ++i)
+    for (int c = 0; c < dim; ++c) {
+      const size_t at = size_t(rows[i]) * dim + c;
+      const float g = gradients[size_t(i) * dim + c];
+      em[at] = 0.9f * em[at] + (1.0f - 0.9f) * g;
+      ev[at] = 0.999f * ev[at] + (1.0f - 0.999f) * g * g;
+      const float update =
+          (em[at] / first_correction) / (std::sqrt(ev[at] / second_correction) + 1e-8f);
+      expected[at] -= 0.01f * update;
+    }
+  backend.sparse_adam_update(table.data(), m.data(), v.data(), rows.data(), gradients.data(),
+                             count, dim, table_rows, settings);
+  EXPECT_EQ(0, std::memcmp(table.data(), expected.data(), table.size() * sizeof(float)));
+  EXPECT_EQ(0, std::memcmp(m.data(), em.data(), m.size() * sizeof(float)));
+  EXPECT_EQ(0, std::memcmp(v.data(), ev.data(), v.size() * sizeof(float)));
 }
 
 TEST(CoreOptimizer, SparseAdagrad) {

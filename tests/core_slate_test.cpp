@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -57,6 +58,40 @@ TEST(CoreSlate, ScoresMatchNaiveLoop) {
     }
   }
   EXPECT_TRUE(arrays_near(scores, expected, 1e-6));
+}
+
+// Wide slates with masked items anywhere (the scoring takes several items at once): each score
+// is bitwise the float dot product summed in column order, as training runs have always had it.
+TEST(CoreSlate, ScoresOfWideSlatesBitwiseAsColumnOrderDots) {
+  CpuBackend backend(2);
+  const int n = 37, slate = 26, dim = 67, row_count = 50, bias_size = 27;
+  const auto user = random_values(n * dim, 63);
+  const auto rows = random_values(row_count * dim, 64);
+  const auto bias = random_values(bias_size, 65);
+  std::vector<int32_t> slate_index(static_cast<size_t>(n * slate));
+  std::vector<int32_t> slate_length(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    slate_length[size_t(i)] = (i * 5) % bias_size;
+    for (int j = 0; j < slate; ++j)
+      slate_index[size_t(i * slate + j)] =
+          (i * 7 + j * 3) % 11 == 0 ? -1 : (i * 13 + j * 29) % row_count;
+  }
+  std::vector<float> scores(size_t(n * slate));
+  backend.slate_scores_forward(scores.data(), user.data(), rows.data(), slate_index.data(),
+                               slate_length.data(), bias.data(), n, slate, dim, row_count,
+                               bias_size);
+  std::vector<float> expected(scores.size());
+  for (int i = 0; i < n; ++i) {
+    expected[size_t(i * slate)] = bias[size_t(slate_length[size_t(i)])];
+    for (int j = 1; j < slate; ++j) {
+      const int32_t row = slate_index[size_t(i * slate + j)];
+      float dot = 0.0f;
+      for (int c = 0; c < dim && row >= 0; ++c)
+        dot += user[size_t(i * dim + c)] * rows[size_t(row * dim + c)];
+      expected[size_t(i * slate + j)] = row < 0 ? -std::numeric_limits<float>::infinity() : dot;
+    }
+  }
+  EXPECT_EQ(0, std::memcmp(scores.data(), expected.data(), scores.size() * sizeof(float)));
 }
 
 TEST(CoreSlate, ScoresRefuseBadLength) {

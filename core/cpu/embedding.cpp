@@ -16,9 +16,6 @@ void check_indices(const char* op, const int32_t* index, int64_t n, int64_t tabl
   }
 }
 
-// Column chunk that keeps scatters race-free: each thread owns a range of columns.
-constexpr int64_t kColumnGrain = 16;
-
 }  // namespace
 
 void CpuBackend::embedding_forward(float* out, const float* table, const int32_t* index, int64_t n,
@@ -40,7 +37,7 @@ void CpuBackend::embedding_backward(float* dtable, const float* dout, const int3
                                     int64_t n, int64_t dim, int64_t table_rows) {
   check_indices("embedding_backward", index, n, table_rows);
   // Repeated indices add up in index order, whatever the thread count.
-  parallel_for(dim, kColumnGrain, [&](int64_t column_begin, int64_t column_end) {
+  parallel_for_columns(dim, [&](int64_t column_begin, int64_t column_end) {
     for (int64_t i = 0; i < n; ++i) {
       if (index[i] < 0) continue;
       float* target = dtable + static_cast<int64_t>(index[i]) * dim;

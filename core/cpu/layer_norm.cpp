@@ -79,7 +79,7 @@ void CpuBackend::layer_norm_backward(float* dx, float* dweight, float* dbias, co
   }
   // dweight[c] += sum_r dout[r, c] xhat[r, c];  dbias[c] += sum_r dout[r, c].
   if (dweight || dbias) {
-    parallel_for(dim, 16, [&](int64_t begin, int64_t end) {
+    parallel_for_columns(dim, [&](int64_t begin, int64_t end) {
       for (int64_t r = 0; r < rows; ++r) {
         const float* row = x + r * dim;
         const float* grad = dout + r * dim;

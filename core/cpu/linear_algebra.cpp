@@ -75,7 +75,7 @@ void CpuBackend::add_bias(float* y, const float* bias, int64_t rows, int64_t col
 
 void CpuBackend::bias_backward(float* dbias, const float* dy, int64_t rows, int64_t cols) {
   // Column sums; threads own column ranges so the sums are deterministic.
-  parallel_for(cols, 16, [&](int64_t begin, int64_t end) {
+  parallel_for_columns(cols, [&](int64_t begin, int64_t end) {
     for (int64_t r = 0; r < rows; ++r) {
       const float* row = dy + r * cols;
       for (int64_t c = begin; c < end; ++c) dbias[c] += row[c];

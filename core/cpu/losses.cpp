@@ -139,7 +139,7 @@ double CpuBackend::sampled_softmax_loss(float* duser, float* drows, float* step_
     });
   }
   if (drows) {
-    parallel_for(dim, 16, [&](int64_t column_begin, int64_t column_end) {
+    parallel_for_columns(dim, [&](int64_t column_begin, int64_t column_end) {
       for (int64_t i = 0; i < n; ++i) {
         if (!step_mask[i]) continue;
         const float* source = user + i * dim;
