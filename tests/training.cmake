@@ -7,7 +7,7 @@ set_target_properties(checkpoint_compare PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${C
 
 set(training_work ${CMAKE_BINARY_DIR}/training-tests)
 foreach(case data equivalence-2 equivalence-4 epochs resume-bitwise resume-other-world signal
-             corrupt-checkpoint bad-config rank-dies learning gpu-vs-cpu)
+             corrupt-checkpoint bad-config rank-dies learning sparse-catalogue gpu-vs-cpu)
   add_test(NAME training_${case}
            COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/training_end_to_end.py ${case}
                    --bin $<TARGET_FILE_DIR:slatetrain> --work ${training_work})
