@@ -17,14 +17,13 @@ Cases:
                while another process holds the run's lock, and never creates run.dir
 Standard library only.
 """
-import argparse
 import fcntl
 import json
 import os
 import shutil
 import sys
 
-from mpi_run_support import CONFIG, check, run, run_case
+from mpi_run_support import CONFIG, check, main_for, run
 
 USERS, ITEMS = 2000, 300  # about 50 test users
 # Shared by training and evaluation: the evaluation settings must be the same for the figures
@@ -257,21 +256,13 @@ def case_read_only(args):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("case")
-    parser.add_argument("--bin", required=True)
-    parser.add_argument("--work", required=True)
-    args = parser.parse_args()
-    os.makedirs(args.work, exist_ok=True)
-    cases = {
+    return main_for({
         "data": case_data,
         "gru": lambda a: case_model(a, "gru"),
         "transformer": lambda a: case_model(a, "transformer"),
         "refusals": case_refusals,
         "read-only": case_read_only,
-    }
-    return run_case(cases, args)
-
+    })
 
 if __name__ == "__main__":
     sys.exit(main())

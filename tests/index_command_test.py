@@ -22,14 +22,13 @@ Cases:
             a multi-rank refusal is printed once
 Standard library only.
 """
-import argparse
 import hashlib
 import json
 import os
 import shutil
 import sys
 
-from mpi_run_support import CONFIG, check, run, run_case
+from mpi_run_support import CONFIG, check, main_for, run
 
 USERS, ITEMS = 2000, 300
 SETTINGS = ["model.dim=16", "schedule.warmup_steps=0", "evaluation.batch_users=32",
@@ -320,15 +319,7 @@ CASES = {"data": case_data, "flat": case_flat, "approximate": case_approximate,
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("case")
-    parser.add_argument("--bin", required=True)
-    parser.add_argument("--check", required=True)
-    parser.add_argument("--work", required=True)
-    args = parser.parse_args()
-    os.makedirs(args.work, exist_ok=True)
-    return run_case(CASES, args)
-
+    return main_for(CASES, "--check")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,6 +2,7 @@
 environment of CTest's MPI cases (root allowed, oversubscribed 2 cores, shared memory only),
 the default config, and running a command with its output kept for the checks.
 Standard library only."""
+import argparse
 import os
 import subprocess
 import sys
@@ -61,3 +62,18 @@ def run_case(cases, args):
         return 1
     print(f"PASS {args.case}")
     return 0
+
+
+def main_for(cases, *extra_options):
+    """A driver's main(): `DRIVER CASE --bin DIR --work DIR [--OPTION VALUE ...]` (each of
+    extra_options a required option), the work directory made, then run_case."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("case")
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--work", required=True)
+    for option in extra_options:
+        parser.add_argument(option, required=True)
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    return run_case(cases, args)
+

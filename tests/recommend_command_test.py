@@ -22,7 +22,6 @@ Cases:
                needed), --help of both commands and slatetrain --help naming them
 Needs numpy (Debian's /usr/bin/python3) for the export comparisons.
 """
-import argparse
 import json
 import os
 import random
@@ -30,7 +29,7 @@ import shutil
 import subprocess
 import sys
 
-from mpi_run_support import CONFIG, check, run, run_case
+from mpi_run_support import CONFIG, check, main_for, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE = os.path.join(ROOT, "launch", "export_reference.py")
@@ -395,21 +394,13 @@ def case_refusals(args):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("case")
-    parser.add_argument("--bin", required=True)
-    parser.add_argument("--work", required=True)
-    args = parser.parse_args()
-    os.makedirs(args.work, exist_ok=True)
-    cases = {
+    return main_for({
         "data": case_data,
         "gru": lambda a: case_model(a, "gru"),
         "transformer": lambda a: case_model(a, "transformer"),
         "sessions": case_sessions,
         "refusals": case_refusals,
-    }
-    return run_case(cases, args)
-
+    })
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -15,12 +15,11 @@ Cases (on tests/training_end_to_end.py's tiny dataset, its `data` case being the
                       written without the prior, with it, is refused naming the datasets
 Standard library only.
 """
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mpi_run_support import check, run, run_case  # noqa: E402
+from mpi_run_support import check, main_for, run  # noqa: E402
 from training_end_to_end import checkpoints, compare, tiny, train  # noqa: E402
 
 PRIOR = ["prior.kind=group", "prior.weight=0.05", "prior.sigma=0.1", "prior.learn_sigma=true",
@@ -90,17 +89,10 @@ def train_command(args, run_dir, settings):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("case")
-    parser.add_argument("--bin", required=True)
-    parser.add_argument("--work", required=True)
-    args = parser.parse_args()
-    os.makedirs(args.work, exist_ok=True)
-    return run_case({"lazy-equals-dense": case_lazy_equals_dense,
+    return main_for({"lazy-equals-dense": case_lazy_equals_dense,
                      "resume-bitwise": case_resume_bitwise,
                      "sgd-resume-bitwise": case_sgd_resume_bitwise,
-                     "group-state": case_group_state}, args)
-
+                     "group-state": case_group_state})
 
 if __name__ == "__main__":
     sys.exit(main())
