@@ -1,15 +1,12 @@
 #include "data/output_directory.hpp"
 
-#include <fcntl.h>  // AT_FDCWD
-#include <stdio.h>  // renameat2, RENAME_NOREPLACE (glibc >= 2.28)
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 
 #include "core/error.hpp"
+#include "data/output_file.hpp"
 
 namespace slatetrain {
 
@@ -26,21 +23,6 @@ std::string without_trailing_slashes(std::string path) {
 bool exists_or_dangling(const std::string& path) {
   std::error_code error;
   return fs::symlink_status(path, error).type() != fs::file_type::not_found;
-}
-
-// rename() that never replaces an existing entry (a plain rename would silently replace an
-// empty directory that appeared at `to`). Returns errno, 0 on success.
-int rename_no_replace(const std::string& from, const std::string& to) {
-  return renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0 ? 0 : errno;
-}
-
-// `<base>-<pid>`, or `<base>-<pid>-<n>` when that name is taken: a name of ours is never one
-// that already exists, so nothing of anybody else's is removed to make room.
-std::string unused_name(const std::string& base) {
-  std::string name = base + "-" + std::to_string(getpid());
-  for (int n = 1; exists_or_dangling(name); ++n)
-    name = base + "-" + std::to_string(getpid()) + "-" + std::to_string(n);
-  return name;
 }
 
 // Throws unless an existing `target` may be replaced (force, and ours).

@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "dist/mpi_session.hpp"
 #include "launch/checkpoint_model.hpp"
+#include "launch/checkpoint_model_options.hpp"
 #include "launch/command_line.hpp"
 
 namespace slatetrain {
@@ -91,19 +92,12 @@ int evaluate_command(int argc, char** argv) {
       "The last line on stdout is JSON: split, metrics (the model's, as the training summary's\n"
       "test/valid), popularity (the baseline on the same split), checkpoint, step, run_id,\n"
       "dataset_id, data, world_size, device, evaluation_s.\n");
-  app->add_option("CONFIG", arguments.config_path, "the run's YAML configuration")->required();
-  app->add_option("--checkpoint", arguments.checkpoint, "the checkpoint (docs/CHECKPOINT.md)")
-      ->type_name("FILE")
-      ->required();
+  add_checkpoint_model_options(*app, arguments.config_path, arguments.checkpoint,
+                               arguments.overrides);
   app->add_option("--split", arguments.split, "the split to evaluate")
       ->type_name("NAME")
       ->check(one_of({"test", "valid"}))
       ->capture_default_str();
-  app->add_option("--set", arguments.overrides,
-                  "override a configuration key; a checkpoint of another\n"
-                  "dataset is refused unless --set data.allow_other_dataset=true")
-      ->type_name("key=value")
-      ->allow_extra_args(false);
   if (const auto exit_code = parse_command_line(*app, argc, argv)) return *exit_code;
   MpiSession mpi(&argc, &argv);
   return run_or_abort([&] { return evaluate(arguments); });

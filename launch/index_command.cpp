@@ -190,37 +190,32 @@ int index_command(int argc, char** argv) {
                                arguments.overrides);
   app.add_option("--output", arguments.output, "the index file to write (atomically)")->required();
   app.add_option("--kind", arguments.kind, "flat (exact), hnsw or ivf (approximate)")
-      ->check(CLI::IsMember({"flat", "hnsw", "ivf"}))
+      ->check(one_of({"flat", "hnsw", "ivf"}))
       ->capture_default_str();
-  app.add_option("--hnsw-m", arguments.parameters.hnsw_m, "hnsw: graph links per item")
-      ->check(CLI::Range(2, 512))
-      ->capture_default_str();
-  app.add_option("--hnsw-ef-construction", arguments.parameters.hnsw_ef_construction,
-                 "hnsw: candidates kept while inserting (build time vs recall)")
-      ->check(CLI::Range(1, 1 << 20))
-      ->capture_default_str();
-  app.add_option("--hnsw-ef-search", arguments.parameters.hnsw_ef_search,
-                 "hnsw: candidates kept while searching (stored; recommend may override)")
-      ->check(CLI::Range(1, 1 << 20))
-      ->capture_default_str();
-  app.add_option("--ivf-lists", arguments.parameters.ivf_lists,
-                 "ivf: k-means cells (0: 4 sqrt(items))")
-      ->check(CLI::Range(int64_t{0}, int64_t{1} << 31))
-      ->capture_default_str();
-  app.add_option("--ivf-probes", arguments.parameters.ivf_probes,
-                 "ivf: cells scanned per query (stored; recommend may override)")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 31))
-      ->capture_default_str();
-  app.add_option("--ivf-training", arguments.parameters.ivf_training,
-                 "ivf: items k-means trains on, a seeded sample (0: 64 per cell)")
-      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40))
-      ->capture_default_str();
-  app.add_option("--seed", arguments.parameters.seed, "ivf: the training sample's seed")
-      ->capture_default_str();
-  app.add_option("--threads", arguments.threads,
-                 "build threads on rank 0 (0: every core it may use; mpirun binds a rank to one)")
-      ->check(CLI::Range(0, 4096))
-      ->capture_default_str();
+  add_number_option(app, "--hnsw-m", arguments.parameters.hnsw_m, "hnsw: graph links per item", "N")
+      ->check(within(between(2, 512)));
+  add_number_option(app, "--hnsw-ef-construction", arguments.parameters.hnsw_ef_construction,
+                    "hnsw: candidates kept while inserting (build time vs recall)", "N")
+      ->check(within(between(1, 1048576)));
+  add_number_option(app, "--hnsw-ef-search", arguments.parameters.hnsw_ef_search,
+                    "hnsw: candidates kept while searching (stored; recommend may override)", "N")
+      ->check(within(between(1, 1048576)));
+  add_number_option(app, "--ivf-lists", arguments.parameters.ivf_lists,
+                    "ivf: k-means cells (0: 4 sqrt(items))", "N")
+      ->check(within(between(0, 2147483648.0)));
+  add_number_option(app, "--ivf-probes", arguments.parameters.ivf_probes,
+                    "ivf: cells scanned per query (stored; recommend may override)", "N")
+      ->check(within(between(1, 2147483648.0)));
+  add_number_option(app, "--ivf-training", arguments.parameters.ivf_training,
+                    "ivf: items k-means trains on, a seeded sample (0: 64 per cell)", "N")
+      ->check(within(between(0, 1099511627776.0)));
+  add_number_option(app, "--seed", arguments.parameters.seed, "ivf: the training sample's seed",
+                    "S");
+  add_number_option(app, "--threads", arguments.threads,
+                    "build threads on rank 0 (0: every core it may use; mpirun binds a rank to "
+                    "one)",
+                    "N")
+      ->check(within(between(0, 4096)));
   app.add_flag("--force", arguments.force,
                "replace an existing --output if it is an item index (nothing else is replaced)");
   if (const auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;

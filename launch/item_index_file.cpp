@@ -1,17 +1,12 @@
 #include "launch/item_index_file.hpp"
 
-#include <fcntl.h>
-#include <stdio.h>  // renameat2, RENAME_NOREPLACE (glibc >= 2.28)
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -21,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "data/output_file.hpp"
 #include "launch/faiss_error.hpp"
 
 namespace slatetrain {
@@ -125,44 +121,6 @@ ItemIndexHeader read_header_lines(std::istream& in, const std::string& path) {
   return header_from_json(json, path);
 }
 
-// "<path>.tmp-<pid>", or with "-<n>" when taken: never the name of something that exists.
-std::string unused_temporary_name(const std::string& path) {
-  const std::string base = path + ".tmp-" + std::to_string(getpid());
-  std::string name = base;
-  std::error_code error;
-  for (int n = 1; fs::symlink_status(name, error).type() != fs::file_type::not_found; ++n) {
-    name = base + "-" + std::to_string(n);
-  }
-  return name;
-}
-
-// Removes the temporary file unless released (a failed write leaves nothing behind).
-class TemporaryFile {
- public:
-  explicit TemporaryFile(std::string path) : path_(std::move(path)) {}
-  ~TemporaryFile() {
-    if (!path_.empty()) ::unlink(path_.c_str());
-  }
-  TemporaryFile(const TemporaryFile&) = delete;
-  TemporaryFile& operator=(const TemporaryFile&) = delete;
-  const std::string& path() const { return path_; }
-  void release() { path_.clear(); }
-
- private:
-  std::string path_;
-};
-
-void write_all(int fd, const void* data, size_t size, const std::string& path) {
-  const char* bytes = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t written = ::write(fd, bytes, size);
-    if (written < 0 && errno == EINTR) continue;
-    REQUIRE(written > 0, path << ": write failed: " << std::strerror(errno));
-    bytes += written;
-    size -= static_cast<size_t>(written);
-  }
-}
-
 // Throws unless an existing `path` may be replaced: force, and it is an item index.
 void require_replaceable(const std::string& path, bool force, bool at_rename) {
   std::error_code error;
@@ -237,30 +195,13 @@ void write_item_index_file(const std::string& path, const ItemIndex& index,
     REQUIRE(!error, parent.string()
                         << ": cannot create the index's directory: " << error.message());
   }
-  TemporaryFile temporary(unused_temporary_name(path));
-  const int fd = ::open(temporary.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  REQUIRE(fd >= 0, temporary.path() << ": cannot create: " << std::strerror(errno));
-  try {
-    write_all(fd, head.data(), head.size(), temporary.path());
-    write_all(fd, payload.data.data(), payload.data.size(), temporary.path());
-    REQUIRE(::fsync(fd) == 0, temporary.path() << ": fsync failed: " << std::strerror(errno));
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  REQUIRE(::close(fd) == 0, temporary.path() << ": close failed: " << std::strerror(errno));
-
+  OutputFile file(path);
+  file.write(head);
+  file.write(payload.data.data(), payload.data.size());
+  // Replacing: an item index of ours, checked just above the rename; otherwise the rename never
+  // overwrites whatever appeared at `path` meanwhile.
   require_replaceable(path, force, /*at_rename=*/true);
-  std::error_code error;
-  const bool replacing = fs::symlink_status(path, error).type() != fs::file_type::not_found;
-  // Replacing: an item index of ours, checked just above, swapped in one rename. Otherwise
-  // RENAME_NOREPLACE, so whatever appeared at `path` meanwhile is never overwritten.
-  const int result = replacing ? std::rename(temporary.path().c_str(), path.c_str())
-                               : renameat2(AT_FDCWD, temporary.path().c_str(), AT_FDCWD,
-                                           path.c_str(), RENAME_NOREPLACE);
-  REQUIRE(result == 0, path << ": cannot move the finished index into place: "
-                            << std::strerror(errno) << "; nothing was changed");
-  temporary.release();
+  file.commit(/*replace=*/force);
 }
 
 ItemIndexHeader read_item_index_header(const std::string& path) {

@@ -7,16 +7,11 @@
 // dataset row (or input line) order, so it is the same on any number of ranks.
 #include "launch/recommend_command.hpp"
 
-#include <fcntl.h>
-#include <stdio.h>  // renameat2, RENAME_NOREPLACE (glibc >= 2.28)
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <string>
@@ -26,6 +21,7 @@
 
 #include "core/error.hpp"
 #include "data/hdf5_library_mutex.hpp"
+#include "data/output_file.hpp"
 #include "dist/mpi_session.hpp"
 #include "launch/candidate_rescoring.hpp"
 #include "launch/checkpoint_model.hpp"
@@ -83,45 +79,32 @@ Results gather_results(Communicator& host, const Results& mine) {
   return all;
 }
 
-// Where rank 0 writes: stdout, or FILE written under a temporary name beside it and renamed
-// into place when complete (never over an existing file: checked before any work and by the
-// rename itself).
+// Where rank 0 writes: stdout, or FILE written whole under an unused temporary name beside it
+// and renamed into place (data/output_file; never over an existing file: checked before any
+// work and by the rename itself).
 class Output {
  public:
-  explicit Output(std::string path) : path_(std::move(path)) {
-    if (path_.empty()) return;
-    temporary_ = path_ + ".tmp-" + std::to_string(::getpid());
-    file_.open(temporary_, std::ios::out | std::ios::trunc);
-    REQUIRE(file_, temporary_ << ": cannot be written (--output " << path_ << ")");
-  }
-  ~Output() {
-    if (!temporary_.empty() && !committed_) std::remove(temporary_.c_str());
+  explicit Output(const std::string& path) {
+    if (!path.empty()) file_ = std::make_unique<OutputFile>(path);
   }
   void write_line(const std::string& line) {
-    if (path_.empty()) {
+    if (file_) {
+      file_->write(line + "\n");
+    } else {
       std::fputs(line.c_str(), stdout);
       std::fputc('\n', stdout);
-    } else {
-      file_ << line << '\n';
     }
   }
   void commit() {
-    if (path_.empty()) {
+    if (file_) {
+      file_->commit();
+    } else {
       std::fflush(stdout);
-      return;
     }
-    file_.close();
-    REQUIRE(!file_.fail(), temporary_ << ": writing failed (disk full?)");
-    REQUIRE(renameat2(AT_FDCWD, temporary_.c_str(), AT_FDCWD, path_.c_str(), RENAME_NOREPLACE) == 0,
-            path_ << ": cannot rename " << temporary_ << " into place: " << std::strerror(errno));
-    committed_ = true;
   }
 
  private:
-  std::string path_;
-  std::string temporary_;
-  std::ofstream file_;
-  bool committed_ = false;
+  std::unique_ptr<OutputFile> file_;
 };
 
 nlohmann::ordered_json recommendations(const Results& results, size_t user,
@@ -296,10 +279,12 @@ int recommend_command(int argc, char** argv) {
   CLI::App& app = *command_line;
   add_checkpoint_model_options(app, arguments.config_path, arguments.checkpoint,
                                arguments.overrides);
-  app.add_option("--k", arguments.k, "items per user")->required()->check(CLI::Range(1, 100000));
+  add_number_option(app, "--k", arguments.k, "items per user", "N")
+      ->required()
+      ->check(within(between(1, 100000)));
   auto* split = app.add_option("--split", arguments.split,
                                "the users of this split of data.path (default: test)")
-                    ->check(CLI::IsMember({"test", "valid"}));
+                    ->check(one_of({"test", "valid"}));
   auto* input = app.add_option("--input", arguments.input,
                                "JSON lines {\"user\": ..., \"items\": [ID, ...], "
                                "\"interaction_types\": [TYPE, ...]}, items in the source's ids, "
@@ -314,20 +299,21 @@ int recommend_command(int argc, char** argv) {
   app.add_option("--exclude-seen", arguments.exclude_seen,
                  "leave the user's own items out (default: the configuration's "
                  "evaluation.exclude_seen, true)")
-      ->check(CLI::IsMember({"true", "false"}));
+      ->check(one_of({"true", "false"}));
   auto* index =
       app.add_option("--index", arguments.index,
                      "rank with this item index (`slatetrain index`, docs/ITEM_INDEX.md) instead "
                      "of scoring the whole catalogue; it must be of this checkpoint and dataset")
           ->check(CLI::ExistingFile)
           ->type_name("FILE");
-  app.add_option("--ef-search", arguments.ef_search,
-                 "with an hnsw --index: candidates kept while searching (default: the file's)")
-      ->check(CLI::Range(1, 1 << 20))
+  add_number_option(app, "--ef-search", arguments.ef_search,
+                    "with an hnsw --index: candidates kept while searching (default: the file's)",
+                    "N")
+      ->check(within(between(1, 1048576)))
       ->needs(index);
-  app.add_option("--probes", arguments.probes,
-                 "with an ivf --index: cells scanned per user (default: the file's)")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 31))
+  add_number_option(app, "--probes", arguments.probes,
+                    "with an ivf --index: cells scanned per user (default: the file's)", "N")
+      ->check(within(between(1, 2147483648.0)))
       ->needs(index);
   app.footer(
       "\nExamples:\n"

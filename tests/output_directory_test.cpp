@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "data/output_directory.hpp"
+#include "data/output_file.hpp"
 
 namespace slatetrain {
 namespace {
@@ -130,6 +131,35 @@ TEST_F(OutputDirectoryTest, InputsAreComparedResolved) {
   EXPECT_NO_THROW(require_apart_from_inputs((root_ / "data" / "converted").string(), inputs));
   EXPECT_NO_THROW(require_apart_from_inputs((root_ / "data" / "finn-2").string(), inputs));
   EXPECT_EQ(read(root_ / "data" / "finn" / "data.npz"), "source");
+}
+
+// A single output file never opens, truncates or removes anything that existed: a file already
+// at its first temporary name is left as it was, an abandoned write leaves nothing, and the
+// rename does not replace a target that appeared meanwhile unless asked to.
+TEST_F(OutputDirectoryTest, OutputFileTouchesNothingThatExisted) {
+  const fs::path target = root_ / "top10.jsonl";
+  const fs::path taken = root_ / ("top10.jsonl.tmp-" + std::to_string(getpid()));
+  write(taken, "a user's file");
+  {
+    OutputFile abandoned(target.string());
+    EXPECT_NE(abandoned.temporary(), taken.string());
+    abandoned.write("half");
+  }
+  EXPECT_EQ(read(taken), "a user's file");
+  EXPECT_FALSE(fs::exists(target));
+  EXPECT_EQ(std::distance(fs::directory_iterator(root_), fs::directory_iterator()), 1);
+
+  OutputFile late(target.string());
+  late.write("ours\n");
+  write(target, "appeared meanwhile");
+  EXPECT_THROW(late.commit(), Error);
+  EXPECT_EQ(read(target), "appeared meanwhile");
+
+  OutputFile replacing(target.string());
+  replacing.write("ours\n");
+  replacing.commit(/*replace=*/true);
+  EXPECT_EQ(read(target), "ours\n");
+  EXPECT_EQ(read(taken), "a user's file");
 }
 
 }  // namespace
