@@ -97,7 +97,7 @@ ShardedEmbedding::ShardedEmbedding(Communicator& communicator, Communicator& hos
   if (options_.prior.kind != ItemPriorKind::kNone) {
     // The prior works on host values: the CPU backend's rows in place, a device's through
     // host copies (dist/item_prior.hpp).
-    prior_staged_ = backend.name() != "cpu" || options_.stage_prior_rows;
+    prior_staged_ = backend.device() != Device::kCpu || options_.stage_prior_rows;
     const bool by_group = options_.prior.kind == ItemPriorKind::kGroup;
     if (by_group) {
       REQUIRE(static_cast<int64_t>(options_.item_groups.size()) == options_.num_items,
@@ -136,7 +136,8 @@ void ShardedEmbedding::prior_catch_up_rows(const int32_t* rows, int64_t count) {
     return;
   }
   // Only the rows behind travel: gather them, catch them up on the host, and add the change
-  // back (the backend has a scatter-add, embedding_backward; the rows are distinct).
+  // back (the backend has a scatter-add, embedding_backward). A row listed twice (several ranks
+  // asked for it) is caught up once: its second copy's change is 0.
   const std::vector<int32_t> behind = prior_->rows_behind(rows, count);
   const int64_t behind_count = static_cast<int64_t>(behind.size());
   if (behind_count == 0) return;

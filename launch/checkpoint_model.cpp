@@ -31,8 +31,12 @@ std::unique_ptr<CheckpointModel> load_checkpoint_model(const RunConfig& config,
   }
   loaded->devices = std::make_unique<RunDevices>(config);
   RunDevices& devices = *loaded->devices;
+  // A checkpoint's rows are written caught up with the item prior (docs/ITEM_PRIOR.md), so using
+  // them needs no prior: none is built (no items.h5 read, no pass over the table).
+  RunConfig model_config = config;
+  model_config.prior.kind = "none";
   loaded->trained =
-      std::make_unique<TrainedModel>(config, devices.host(), devices.device_communicator(),
+      std::make_unique<TrainedModel>(model_config, devices.host(), devices.device_communicator(),
                                      devices.backend(), std::move(manifest));
   {
     std::lock_guard<std::mutex> lock(hdf5_library_mutex());

@@ -11,7 +11,7 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "data/hdf5_library_mutex.hpp"
-#include "data/item_table.hpp"
+#include "data/shard_items.hpp"
 #include "dist/checkpoint_file.hpp"
 
 namespace slatetrain {
@@ -79,16 +79,16 @@ int64_t read_item_groups(const Manifest& manifest, const std::string& directory,
   int64_t count = manifest.num_item_groups;
   if (host.rank() == 0) {
     const std::string path = manifest.items_path(directory);
-    ItemTable table;
+    std::vector<double> categories;
     {
       std::lock_guard<std::mutex> lock(hdf5_library_mutex());
-      table = read_item_table(path);
+      categories = read_item_categories(path);
     }
-    REQUIRE(table.num_items() == manifest.num_items,
-            path << ": /items/category has " << table.num_items() << " items, the manifest "
+    REQUIRE(static_cast<int64_t>(categories.size()) == manifest.num_items,
+            path << ": /items/category has " << categories.size() << " items, the manifest "
                  << manifest.num_items << " (prior.kind group)");
     for (int64_t item = 0; item < manifest.num_items; ++item) {
-      const double category = table.category[item];
+      const double category = categories[item];
       REQUIRE(category >= 0 && category < INT32_MAX && category == std::floor(category),
               path << ": item " << item << " has category " << category
                    << ", not a group number (prior.kind group)");

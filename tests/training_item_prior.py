@@ -20,7 +20,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mpi_run_support import check, main_for, run  # noqa: E402
-from training_end_to_end import checkpoints, compare, tiny, train  # noqa: E402
+from training_end_to_end import (  # noqa: E402
+    checkpoint_difference, checkpoints, compare, slatetrain_command, tiny, train)
 
 PRIOR = ["prior.kind=group", "prior.weight=0.05", "prior.sigma=0.1", "prior.learn_sigma=true",
          "prior.refresh_steps=3", "optimizer.embedding.learning_rate=0.05"]
@@ -37,11 +38,8 @@ def case_lazy_equals_dense(args):
         train(args, ranks, tiny(args), dense, settings + ["prior.every_step=true"])
         compare(args, checkpoints(lazy)[-1], checkpoints(dense)[-1], 2e-5)
         train(args, ranks, tiny(args), without, settings + ["prior.kind=none"])
-        different = run([os.path.join(args.bin, "..", "tests", "checkpoint_compare"),
-                         checkpoints(lazy)[-1], checkpoints(without)[-1], "--tolerance", "1e-3"],
-                        expect_ok=False)
-        check(different.returncode != 0,
-              f"np={ranks}: the prior changed nothing beyond 1e-3:\n{different.stdout}")
+        check(differ(args, checkpoints(lazy)[-1], checkpoints(without)[-1], 1e-3),
+              f"np={ranks}: the prior changed nothing beyond 1e-3")
 
 
 def case_resume_bitwise(args, extra=(), name="prior-resume"):
@@ -61,15 +59,18 @@ def case_resume_bitwise(args, extra=(), name="prior-resume"):
 def case_sgd_resume_bitwise(args):
     case_resume_bitwise(args, ["optimizer.embedding.kind=sgd",
                                "optimizer.embedding.learning_rate=20"], "prior-sgd-resume")
-    adam = checkpoints(os.path.join(args.work, "prior-resume-straight"))
-    if not adam:
-        train(args, 2, tiny(args), os.path.join(args.work, "prior-resume-straight"),
-              SMALL + ["schedule.decay=constant", "schedule.max_steps=12"] + PRIOR)
-        adam = checkpoints(os.path.join(args.work, "prior-resume-straight"))
-    different = run([os.path.join(args.bin, "..", "tests", "checkpoint_compare"), adam[-1],
-                     checkpoints(os.path.join(args.work, "prior-sgd-resume-straight"))[-1],
-                     "--tolerance", "1e-4"], expect_ok=False)
-    check(different.returncode != 0, "sgd and adam rows agree: was sgd used?")
+    # The same run with Adam rows, trained here (never another case's leftovers).
+    adam = os.path.join(args.work, "prior-sgd-resume-adam")
+    train(args, 2, tiny(args), adam,
+          SMALL + ["schedule.decay=constant", "schedule.max_steps=12"] + PRIOR)
+    check(differ(args, checkpoints(adam)[-1],
+                 checkpoints(os.path.join(args.work, "prior-sgd-resume-straight"))[-1], 1e-4),
+          "sgd and adam rows agree: was sgd used?")
+
+
+def differ(args, first, second, tolerance):
+    """Whether two checkpoints differ beyond `tolerance` (checkpoint_compare)."""
+    return checkpoint_difference(args, first, second, tolerance).returncode != 0
 
 
 def case_group_state(args):
@@ -84,7 +85,6 @@ def case_group_state(args):
 
 
 def train_command(args, run_dir, settings):
-    from training_end_to_end import slatetrain_command
     return slatetrain_command(args, 1, tiny(args), run_dir, settings, resume=True)
 
 
