@@ -11,24 +11,30 @@
 
 namespace slatetrain {
 
+CheckedCheckpoint open_checked_checkpoint(const RunConfig& config, const std::string& checkpoint,
+                                          const char* action) {
+  CheckedCheckpoint checked{Manifest::load(config.data.path), {}, {}};
+  checked.dataset_id = dataset_identity(checked.manifest, config.data.path);
+  std::error_code error;
+  REQUIRE(std::filesystem::is_regular_file(checkpoint, error),
+          checkpoint << ": no such checkpoint file (--checkpoint)");
+  std::lock_guard<std::mutex> lock(hdf5_library_mutex());
+  checked.reader = std::make_unique<CheckpointFileReader>(checkpoint);
+  require_checkpoint_table(*checked.reader, checked.manifest, config);
+  require_checkpoint_dataset(*checked.reader, checked.dataset_id, config, action);
+  return checked;
+}
+
 std::unique_ptr<CheckpointModel> load_checkpoint_model(const RunConfig& config,
                                                        const std::string& checkpoint,
-                                                       const char* action) {
+                                                       const char* action, LoadWeights weights) {
   auto loaded = std::make_unique<CheckpointModel>();
   loaded->config = config;
   loaded->checkpoint = checkpoint;
-  Manifest manifest = Manifest::load(config.data.path);
-  loaded->dataset_id = dataset_identity(manifest, config.data.path);
-  std::unique_ptr<CheckpointFileReader> reader;
-  {
-    std::error_code error;
-    REQUIRE(std::filesystem::is_regular_file(checkpoint, error),
-            checkpoint << ": no such checkpoint file (--checkpoint)");
-    std::lock_guard<std::mutex> lock(hdf5_library_mutex());
-    reader = std::make_unique<CheckpointFileReader>(checkpoint);
-    require_checkpoint_table(*reader, manifest, config);
-    require_checkpoint_dataset(*reader, loaded->dataset_id, config, action);
-  }
+  CheckedCheckpoint checked = open_checked_checkpoint(config, checkpoint, action);
+  loaded->dataset_id = checked.dataset_id;
+  Manifest& manifest = checked.manifest;
+  std::unique_ptr<CheckpointFileReader>& reader = checked.reader;
   loaded->devices = std::make_unique<RunDevices>(config);
   RunDevices& devices = *loaded->devices;
   // A checkpoint's rows are written caught up with the item prior (docs/ITEM_PRIOR.md), so using
@@ -42,7 +48,7 @@ std::unique_ptr<CheckpointModel> load_checkpoint_model(const RunConfig& config,
     std::lock_guard<std::mutex> lock(hdf5_library_mutex());
     require_checkpoint_model(*reader, loaded->trained->model().parameters(), config);
   }
-  loaded->trained->load_weights(reader.get());
+  if (weights == LoadWeights::kYes) loaded->trained->load_weights(reader.get());
   loaded->header = reader->header();
   return loaded;
 }

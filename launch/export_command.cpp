@@ -33,7 +33,10 @@ int export_model(const Arguments& arguments) {
   // (OutputDirectory checks again when it is made and at the rename).
   require_usable_output(arguments.output, arguments.force, OutputKind::kModelExport,
                         {arguments.checkpoint, config.data.path});
-  const auto loaded = load_checkpoint_model(config, arguments.checkpoint, "export");
+  // The export reads the weights from the file itself (rank 0, once); the model is built for
+  // its checks and its parameters' names and shapes.
+  const auto loaded =
+      load_checkpoint_model(config, arguments.checkpoint, "export", LoadWeights::kNo);
   if (loaded->devices->host().rank() == 0) {
     write_model_export(*loaded, arguments.output, arguments.force);
   }

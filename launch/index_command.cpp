@@ -22,13 +22,12 @@
 #include "dist/checkpoint_file.hpp"
 #include "dist/mpi_communicator.hpp"
 #include "dist/mpi_session.hpp"
+#include "launch/checkpoint_model.hpp"
 #include "launch/checkpoint_model_options.hpp"
 #include "launch/command_line.hpp"
-#include "launch/dataset_identity.hpp"
 #include "launch/item_index.hpp"
 #include "launch/item_index_file.hpp"
 #include "launch/run_config.hpp"
-#include "launch/trained_model.hpp"
 
 namespace slatetrain {
 
@@ -76,15 +75,15 @@ std::string share_outcome(Communicator& host, std::string message) {
 
 int build_index(const Arguments& arguments) {
   const RunConfig config = load_run_config(arguments.config_path, arguments.overrides);
-  const Manifest manifest = Manifest::load(config.data.path);
-  const std::string dataset_id = dataset_identity(manifest, config.data.path);
+  // Inputs and output, on every rank (a refusal is the same everywhere).
+  CheckedCheckpoint checked = open_checked_checkpoint(config, arguments.checkpoint, "index");
+  const Manifest& manifest = checked.manifest;
+  const std::string& dataset_id = checked.dataset_id;
+  std::unique_ptr<CheckpointFileReader>& reader = checked.reader;
   ItemIndexParameters parameters = arguments.parameters;
   parameters.kind = parse_item_index_kind(arguments.kind);
 
-  // Inputs and output, on every rank (a refusal is the same everywhere).
   std::error_code error;
-  REQUIRE(std::filesystem::is_regular_file(arguments.checkpoint, error),
-          arguments.checkpoint << ": no such checkpoint file (--checkpoint)");
   require_apart_from_inputs(arguments.output, {arguments.checkpoint, config.data.path});
   if (std::filesystem::symlink_status(arguments.output, error).type() !=
       std::filesystem::file_type::not_found) {
@@ -94,13 +93,6 @@ int build_index(const Arguments& arguments) {
                                               << "); --force replaces only an item index");
     REQUIRE(arguments.force,
             arguments.output << ": the output exists; --force replaces an item index");
-  }
-  std::unique_ptr<CheckpointFileReader> reader;
-  {
-    std::lock_guard<std::mutex> lock(hdf5_library_mutex());
-    reader = std::make_unique<CheckpointFileReader>(arguments.checkpoint);
-    require_checkpoint_table(*reader, manifest, config);
-    require_checkpoint_dataset(*reader, dataset_id, config, "index");
   }
   const int64_t first_item = manifest.ids.first_item;
   REQUIRE(first_item >= 0 && first_item < reader->num_items(),
@@ -130,7 +122,6 @@ int build_index(const Arguments& arguments) {
       const double build_seconds = now_seconds() - build_start;
       std::vector<float>().swap(rows);  // the index holds its own copy
       write_item_index_file(arguments.output, index, source, build_seconds, arguments.force);
-      const ItemIndexHeader written = read_item_index_header(arguments.output);
       summary["index"] = arguments.output;
       summary["kind"] = item_index_kind_name(parameters.kind);
       summary["items"] = index.count();
@@ -156,7 +147,6 @@ int build_index(const Arguments& arguments) {
                           {"probes", used.ivf_probes},
                           {"training_items", used.ivf_training}};
       }
-      REQUIRE(written.faiss_bytes > 0, arguments.output << ": written without an index");
     } catch (const std::exception& exception) {
       failure = exception.what();
       if (failure.empty()) failure = "building the index failed";
