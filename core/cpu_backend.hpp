@@ -24,6 +24,9 @@ namespace slatetrain {
 
 class CpuBackend final : public Backend {
  public:
+  // Floats per 64-byte cache line (chunking and prefetching of the CPU kernels).
+  static constexpr int64_t kFloatsPerCacheLine = 16;
+
   // threads <= 0: the default described above.
   explicit CpuBackend(int threads = 0);
   ~CpuBackend() override;
@@ -169,7 +172,6 @@ class CpuBackend final : public Backend {
   // change any sum's order, so the results are the same for any chunking.
   template <typename Body>
   void parallel_for_columns(int64_t count, Body&& body) {
-    constexpr int64_t kFloatsPerCacheLine = 16;
     const int64_t per_thread = (count + threads() - 1) / threads();
     const int64_t grain =
         (per_thread + kFloatsPerCacheLine - 1) / kFloatsPerCacheLine * kFloatsPerCacheLine;

@@ -16,6 +16,10 @@
 
 namespace slatetrain {
 
+// The most --memory-mb accepted (slateconvert sessions, verify): 8 TiB, beyond any machine and
+// far within int64 bytes.
+constexpr double kMostMemoryMegabytes = 8 << 20;
+
 // A command's parser. `name` is the command as typed ("slateconvert finn"); `description` the
 // paragraphs that --help prints under the usage line. Set app->footer(...) for text after the
 // options. Unknown arguments are collected (not thrown) so that they are reported first.

@@ -27,6 +27,7 @@
 #include "launch/command_line.hpp"
 #include "launch/item_index.hpp"
 #include "launch/item_index_file.hpp"
+#include "launch/rank_gather.hpp"
 #include "launch/run_config.hpp"
 
 namespace slatetrain {
@@ -62,15 +63,6 @@ std::vector<float> read_item_rows(const CheckpointFileReader& reader, int64_t fi
   }
   rows_crc32 = crc32_hex(crc32_update(0, rows.data(), rows.size() * sizeof(float)));
   return rows;
-}
-
-// Collective: rank 0's outcome (empty: success) on every rank.
-std::string share_outcome(Communicator& host, std::string message) {
-  int64_t length = static_cast<int64_t>(message.size());
-  host.broadcast(&length, 1, 0);
-  message.resize(static_cast<size_t>(length));
-  if (length > 0) host.broadcast(message.data(), message.size(), ElementType::kUInt8, 0);
-  return message;
 }
 
 int build_index(const Arguments& arguments) {
@@ -153,9 +145,7 @@ int build_index(const Arguments& arguments) {
     }
   }
   reader.reset();
-  failure = share_outcome(host, failure);
-  // Every rank throws rank 0's message unchanged, so the job prints it once.
-  if (!failure.empty()) throw Error(failure);
+  throw_root_failure(host, failure);
   if (host.rank() == 0) {
     std::printf("%s\n", summary.dump().c_str());
     std::fflush(stdout);

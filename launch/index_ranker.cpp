@@ -10,20 +10,6 @@
 
 namespace slatetrain {
 
-namespace {
-
-// Collective: rank 0's failure message (empty: none) on every rank, thrown there unchanged so
-// that the job prints it once.
-void share_failure(Communicator& host, std::string message) {
-  int64_t length = static_cast<int64_t>(message.size());
-  host.broadcast(&length, 1, 0);
-  message.resize(static_cast<size_t>(length));
-  if (length > 0) host.broadcast(message.data(), message.size(), ElementType::kUInt8, 0);
-  if (!message.empty()) throw Error(message);
-}
-
-}  // namespace
-
 IndexRanker::IndexRanker(Communicator& host, const std::string& path,
                          const std::string& checkpoint_path, const CheckpointHeader& checkpoint,
                          const std::string& dataset_id, int64_t num_items, int64_t dim,
@@ -43,7 +29,7 @@ IndexRanker::IndexRanker(Communicator& host, const std::string& path,
       failure = error.what();
     }
   }
-  share_failure(host_, failure);
+  throw_root_failure(host_, failure);
 }
 
 IndexRanker::~IndexRanker() = default;
@@ -84,7 +70,7 @@ TopK IndexRanker::rank(const std::vector<float>& user_vectors,
       failure = error.what();
     }
   }
-  share_failure(host_, failure);
+  throw_root_failure(host_, failure);
   if (total > 0) {
     host_.broadcast(items.data(), items.size(), ElementType::kInt32, 0);
     host_.broadcast(scores.data(), scores.size(), ElementType::kFloat32, 0);

@@ -12,13 +12,6 @@
 
 namespace slatetrain {
 
-namespace {
-
-// The most --memory-mb accepted: 8 TiB, beyond any machine and far within int64 bytes.
-constexpr double kMostMemoryMegabytes = 8 << 20;
-
-}  // namespace
-
 int sessions_command(int argc, char** argv) {
   SessionConvertOptions options;
   SessionColumns& columns = options.source.columns;

@@ -8,11 +8,6 @@
 
 namespace slatetrain {
 
-namespace {
-// The most --memory-mb accepted: 8 TiB, beyond any machine and far within int64 bytes.
-constexpr double kMostMemoryMegabytes = 8 << 20;
-}  // namespace
-
 int verify_command(int argc, char** argv) {
   VerifyOptions options;
   const auto app = make_command_line(

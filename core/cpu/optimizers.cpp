@@ -33,10 +33,10 @@ inline void adam_values(float* parameters, float* first_moment, float* second_mo
 // x 3 for Adam): each row is a cache and TLB miss that the hardware prefetcher cannot foresee.
 // Requesting the rows a few iterations ahead overlaps those misses with the arithmetic.
 constexpr int64_t kRowsAhead = 4;
-constexpr int64_t kFloatsPerCacheLine = 16;
 
 inline void prefetch_row_for_write(const float* row, int64_t dim) {
-  for (int64_t c = 0; c < dim; c += kFloatsPerCacheLine) __builtin_prefetch(row + c, 1, 3);
+  for (int64_t c = 0; c < dim; c += CpuBackend::kFloatsPerCacheLine)
+    __builtin_prefetch(row + c, 1, 3);
 }
 
 void check_settings(const AdamSettings& settings) {
