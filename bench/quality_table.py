@@ -24,6 +24,8 @@ import subprocess
 import sys
 import time
 
+from step_floor import read_config_keys
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # name -> (config, overrides). The defaults are the shipped files as they are; the others
@@ -74,7 +76,7 @@ def mpirun(ranks):
     return command
 
 
-def train(args, name, config, overrides, data_path, run_dir):
+def train(args, config, overrides, data_path, run_dir):
     command = mpirun(args.ranks) + [os.path.join(args.build, "bin", "slatetrain"),
                                     os.path.join(ROOT, config),
                                     "--set", f"data.path={data_path}", "--set", f"run.dir={run_dir}"]
@@ -160,7 +162,7 @@ def generated_rows(args, variants):
                 run_dir = os.path.join(directory, "runs", name.replace(" ", "-"))
                 log(f"{users}x{items} seed {seed}: {name}")
                 try:
-                    summary = train(args, name, config, overrides, converted, run_dir)
+                    summary = train(args, config, overrides, converted, run_dir)
                 except RuntimeError as error:
                     log(f"  failed: {error}")
                     entry["runs"][name] = {"error": str(error)}
@@ -205,7 +207,7 @@ def ml100k_rows(args, variants):
             f"checkpoint.every_steps={steps_per_epoch}", "evaluation.exclude_seen=false",
             "evaluation.metric=ndcg@10", "model.max_length=50"]
         try:
-            summary = train(args, name, config, ml_overrides, converted, run_dir)
+            summary = train(args, config, ml_overrides, converted, run_dir)
         except RuntimeError as error:
             log(f"  failed: {error}")
             entry["runs"][name] = {"error": str(error)}
@@ -222,16 +224,9 @@ def ml100k_rows(args, variants):
 
 
 def catalogue_objective(config):
-    """The objective.kind a config file sets (the defaults' rows run on ml-100k only when it
-    is a catalogue objective)."""
-    kind = None
-    section = None
-    for line in open(os.path.join(ROOT, config)):
-        stripped = line.split("#")[0].rstrip()
-        if stripped and not stripped.startswith(" "):
-            section = stripped.rstrip(":")
-        elif section == "objective" and stripped.strip().startswith("kind:"):
-            kind = stripped.split(":", 1)[1].strip()
+    """Whether a config file's objective.kind is a catalogue objective (the defaults' rows run
+    on ml-100k as they are only then)."""
+    kind = read_config_keys(os.path.join(ROOT, config)).get("objective.kind")
     return kind not in (None, "slate", "mixed")
 
 
