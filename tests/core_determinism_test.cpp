@@ -2,6 +2,7 @@
 // count (checkpoint/resume and the np=1 vs np=W comparisons rely on it).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -68,9 +69,9 @@ TEST(CoreDeterminism, SameBitsForOneAndThreeThreads) {
   EXPECT_EQ(one.norm, three.norm);
 }
 
-// The column-owned loops (bias and embedding gradients, the slate rows' gradient) take one chunk
-// of whole cache lines per thread: the same bits for any thread count, including widths that are
-// not a multiple of the chunk and more threads than chunks.
+// The column-owned loops (bias and embedding gradients) take one chunk of whole cache lines per
+// thread: the same bits for any thread count, including widths that are not a multiple of the
+// chunk and more threads than chunks, and the sums a plain loop gives.
 TEST(CoreDeterminism, ColumnOwnedSumsSameBitsForAnyThreadCount) {
   auto column_sums = [](int threads, int64_t cols) {
     CpuBackend backend(threads);
@@ -87,6 +88,14 @@ TEST(CoreDeterminism, ColumnOwnedSumsSameBitsForAnyThreadCount) {
   };
   for (const int64_t cols : {int64_t{5}, int64_t{37}, int64_t{64}, int64_t{192}}) {
     const auto one = column_sums(1, cols);
+    // The bias gradient against a plain double-precision loop over the rows.
+    const auto dy = random_values(static_cast<size_t>(513 * cols), 5);
+    for (int64_t c = 0; c < cols; ++c) {
+      double sum = 0.25;
+      for (int64_t r = 0; r < 513; ++r) sum += dy[static_cast<size_t>(r * cols + c)];
+      EXPECT_NEAR(one[static_cast<size_t>(c)], sum, 1e-4 * (1.0 + std::fabs(sum)))
+          << "column " << c;
+    }
     for (const int threads : {2, 3, 5}) {
       EXPECT_TRUE(bitwise_equal(one, column_sums(threads, cols)))
           << cols << " columns, " << threads << " threads";

@@ -119,6 +119,17 @@ TEST(CoreOptimizer, SparseRowCheckForgetsEveryCallIncludingRejectedOnes) {
                Error);
   EXPECT_NO_THROW(backend.sparse_adagrad_update(table.data(), accumulator.data(), rows.data(),
                                                 gradients.data(), 4, dim, 200, adagrad));
+  // A larger table after the smaller ones: its marks grow, and a repeat far past the earlier
+  // tables' rows is still seen.
+  std::vector<float> large(6000 * dim, 0.5f), large_m(6000 * dim, 0.0f), large_v(6000 * dim, 0.0f);
+  const std::vector<int32_t> far = {5999, 4000, 5999};
+  EXPECT_THROW(backend.sparse_adam_update(large.data(), large_m.data(), large_v.data(), far.data(),
+                                          gradients.data(), 3, dim, 6000, settings),
+               Error);
+  const std::vector<int32_t> far_distinct = {5999, 4000, 3};
+  EXPECT_NO_THROW(backend.sparse_adam_update(large.data(), large_m.data(), large_v.data(),
+                                             far_distinct.data(), gradients.data(), 3, dim, 6000,
+                                             settings));
 }
 
 // Many rows over several threads and chunks (the prefetch runs ahead within a chunk): every
@@ -149,8 +160,8 @@ TEST(CoreOptimizer, SparseAdamManyRowsBitwiseAsScalarSteps) {
           (em[at] / first_correction) / (std::sqrt(ev[at] / second_correction) + 1e-8f);
       expected[at] -= 0.01f * update;
     }
-  backend.sparse_adam_update(table.data(), m.data(), v.data(), rows.data(), gradients.data(),
-                             count, dim, table_rows, settings);
+  backend.sparse_adam_update(table.data(), m.data(), v.data(), rows.data(), gradients.data(), count,
+                             dim, table_rows, settings);
   EXPECT_EQ(0, std::memcmp(table.data(), expected.data(), table.size() * sizeof(float)));
   EXPECT_EQ(0, std::memcmp(m.data(), em.data(), m.size() * sizeof(float)));
   EXPECT_EQ(0, std::memcmp(v.data(), ev.data(), v.size() * sizeof(float)));
