@@ -23,7 +23,7 @@ import os
 import shutil
 import sys
 
-from mpi_run_support import CONFIG, check, main_for, run
+from mpi_run_support import CONFIG, check, launcher, main_for, run, settings_arguments
 
 USERS, ITEMS = 2000, 300  # about 50 test users
 # Shared by training and evaluation: the evaluation settings must be the same for the figures
@@ -39,20 +39,6 @@ TRAIN = ["schedule.max_steps=9", "schedule.batch_users=32", "evaluation.every_st
 MODELS = {"gru": ["model.kind=gru"],
           "transformer": ["model.kind=transformer", "objective.kind=mixed"]}
 TOLERANCE = 1e-9
-
-
-def launcher(ranks):
-    command = ["mpirun", "-np", str(ranks), "--oversubscribe"]
-    if os.geteuid() == 0:
-        command.append("--allow-run-as-root")
-    return command
-
-
-def settings_arguments(settings):
-    arguments = []
-    for setting in settings:
-        arguments += ["--set", setting]
-    return arguments
 
 
 def data(args, name="tiny"):

@@ -28,20 +28,13 @@ import os
 import shutil
 import sys
 
-from mpi_run_support import CONFIG, check, main_for, run
+from mpi_run_support import CONFIG, check, launcher, main_for, run
 
 USERS, ITEMS = 2000, 300
 SETTINGS = ["model.dim=16", "schedule.warmup_steps=0", "evaluation.batch_users=32",
             "evaluation.max_users=64", "run.device=cpu", "run.threads=1"]
 TRAIN = ["schedule.max_steps=6", "schedule.batch_users=32", "evaluation.every_steps=3",
          "checkpoint.every_steps=3", "checkpoint.keep=10", "model.kind=gru"]
-
-
-def launcher(ranks):
-    command = ["mpirun", "-np", str(ranks), "--oversubscribe"]
-    if os.geteuid() == 0:
-        command.append("--allow-run-as-root")
-    return command
 
 
 def data(args, name="tiny"):

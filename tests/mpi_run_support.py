@@ -49,6 +49,22 @@ def run(command, expect_ok=True, timeout=300):
     return result
 
 
+def launcher(ranks):
+    """mpirun for `ranks` ranks (oversubscribed; as root where the tests run as root)."""
+    command = ["mpirun", "-np", str(ranks), "--oversubscribe"]
+    if os.geteuid() == 0:
+        command.append("--allow-run-as-root")
+    return command
+
+
+def settings_arguments(settings):
+    """--set KEY=VALUE for each setting."""
+    arguments = []
+    for setting in settings:
+        arguments += ["--set", setting]
+    return arguments
+
+
 def run_case(cases, args):
     """Runs cases[args.case](args): 0 when it passes, 1 on a Failure (said on stderr), 2 for a
     case that does not exist. The drivers' main() returns this as the exit code."""

@@ -29,7 +29,7 @@ import shutil
 import subprocess
 import sys
 
-from mpi_run_support import CONFIG, check, main_for, run
+from mpi_run_support import CONFIG, check, launcher, main_for, run, settings_arguments
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE = os.path.join(ROOT, "launch", "export_reference.py")
@@ -48,20 +48,6 @@ RUNS = {  # name: (data, settings)
 }
 TOLERANCE = 1e-9
 SCORE_TOLERANCE = 2e-5
-
-
-def launcher(ranks):
-    command = ["mpirun", "-np", str(ranks), "--oversubscribe"]
-    if os.geteuid() == 0:
-        command.append("--allow-run-as-root")
-    return command
-
-
-def settings_arguments(settings):
-    arguments = []
-    for setting in settings:
-        arguments += ["--set", setting]
-    return arguments
 
 
 def data(args, name):
