@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -120,11 +121,17 @@ double recall(const ItemRanking& got, const ItemRanking& exact, int64_t k) {
   return double(found) / double(got.users * k);
 }
 
-std::vector<int> parse_list(const std::string& text) {
-  std::vector<int> values;
+std::vector<std::string> split_words(const std::string& text) {
+  std::vector<std::string> words;
   std::stringstream in(text);
   std::string piece;
-  while (std::getline(in, piece, ',')) values.push_back(std::stoi(piece));
+  while (std::getline(in, piece, ',')) words.push_back(piece);
+  return words;
+}
+
+std::vector<int> parse_list(const std::string& text) {
+  std::vector<int> values;
+  for (const std::string& word : split_words(text)) values.push_back(std::stoi(word));
   return values;
 }
 
@@ -212,42 +219,46 @@ int run(const Options& options) {
       report("flat", "exact", 1.0, 1.0, threads, qps);
     }
   }
-  const std::string kinds = options.kinds;
-  if (kinds.find("hnsw") != std::string::npos) {
+  // One approximate index at each setting: recall against the exact top-k (the top-100 search
+  // once per setting, recall does not depend on threads), queries/s at each thread count.
+  const auto sweep = [&](ItemIndex& index, const char* kind, const std::vector<int>& settings,
+                         const std::function<std::string(ItemIndex&, int)>& apply) {
+    for (const int setting : settings) {
+      const std::string label = apply(index, setting);
+      ItemRanking top10, top100;
+      timed(index, thread_counts.front(), 100, &top100);
+      for (const int threads : thread_counts) {
+        const Speed qps = timed(index, threads, 10, &top10);
+        report(kind, label, recall(top10, exact, 10), recall(top100, exact, 100), threads, qps);
+      }
+    }
+  };
+  const std::vector<std::string> kinds = split_words(options.kinds);
+  const auto wanted = [&](const char* kind) {
+    return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+  };
+  if (wanted("hnsw")) {
     ItemIndexParameters parameters;
     parameters.kind = ItemIndexKind::kHnsw;
     parameters.hnsw_m = options.hnsw_m;
     parameters.hnsw_ef_construction = options.hnsw_ef_construction;
     ItemIndex hnsw = build(parameters, "hnsw");
-    for (const int ef : parse_list(options.ef_search)) {
-      hnsw.set_ef_search(ef);
-      ItemRanking top10, top100;
-      for (const int threads : thread_counts) {
-        const Speed qps = timed(hnsw, threads, 10, &top10);
-        timed(hnsw, threads, 100, &top100);
-        report("hnsw", "M " + std::to_string(options.hnsw_m) + ", efSearch " + std::to_string(ef),
-               recall(top10, exact, 10), recall(top100, exact, 100), threads, qps);
-      }
-    }
+    sweep(hnsw, "hnsw", parse_list(options.ef_search), [&](ItemIndex& index, int ef) {
+      index.set_ef_search(ef);
+      return "M " + std::to_string(options.hnsw_m) + ", efSearch " + std::to_string(ef);
+    });
   }
-  if (kinds.find("ivf") != std::string::npos) {
+  if (wanted("ivf")) {
     ItemIndexParameters parameters;
     parameters.kind = ItemIndexKind::kIvf;
     parameters.ivf_lists = options.ivf_lists;
     parameters.seed = options.seed;
     ItemIndex ivf = build(parameters, "ivf");
-    for (const int probes : parse_list(options.probes)) {
-      ivf.set_probes(probes);
-      ItemRanking top10, top100;
-      for (const int threads : thread_counts) {
-        const Speed qps = timed(ivf, threads, 10, &top10);
-        timed(ivf, threads, 100, &top100);
-        report(
-            "ivf",
-            std::to_string(ivf.parameters().ivf_lists) + " lists, nprobe " + std::to_string(probes),
-            recall(top10, exact, 10), recall(top100, exact, 100), threads, qps);
-      }
-    }
+    sweep(ivf, "ivf", parse_list(options.probes), [](ItemIndex& index, int probes) {
+      index.set_probes(probes);
+      return std::to_string(index.parameters().ivf_lists) + " lists, nprobe " +
+             std::to_string(probes);
+    });
   }
   return 0;
 }
