@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/cpu/openblas_kernels.hpp"
 #include "launch/evaluate_command.hpp"
 #include "launch/export_command.hpp"
 #include "launch/index_command.hpp"
@@ -46,6 +47,8 @@ void print_commands(std::FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything else (MPI included): the restart that picks faster OpenBLAS kernels.
+  slatetrain::cpu::restart_with_better_openblas_kernels(argv);
   if (argc < 2) {
     print_commands(stderr);
     std::fputs("slatetrain: no configuration file given\n", stderr);

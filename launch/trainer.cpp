@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include "core/cpu/openblas_kernels.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "core/random.hpp"
@@ -152,11 +153,12 @@ Trainer::Trainer(const RunConfig& config, Communicator& host, Communicator& devi
     }
     std::fprintf(
         stderr,
-        "slatetrain: %d rank(s) on %s, %lld users, %lld items, %lld interactions; "
+        "slatetrain: %d rank(s) on %s (OpenBLAS %s kernels), %lld users, %lld items, %lld "
+        "interactions; "
         "%lld batches of %lld users per rank per epoch, %lld steps; %lld dense "
         "parameters, table %lld x %d sharded by item %% %d\n",
-        host_.world_size(), backend_.name().c_str(), static_cast<long long>(manifest_.num_users),
-        static_cast<long long>(manifest_.num_items),
+        host_.world_size(), backend_.name().c_str(), cpu::openblas_core_name().c_str(),
+        static_cast<long long>(manifest_.num_users), static_cast<long long>(manifest_.num_items),
         static_cast<long long>(manifest_.num_interactions),
         static_cast<long long>(loader_->batches_per_epoch()),
         static_cast<long long>(config_.schedule.batch_users), static_cast<long long>(total_steps_),
@@ -262,8 +264,8 @@ MetricMap Trainer::validate() {
   if (host_.rank() == 0) {
     if (best_step_ >= 0) {
       std::fprintf(stderr, "slatetrain: step %lld validation %s %.5f (best %.5f at step %lld)\n",
-                   static_cast<long long>(step_), config_.evaluation.metric.c_str(),
-                   found->second, best_metric_, static_cast<long long>(best_step_));
+                   static_cast<long long>(step_), config_.evaluation.metric.c_str(), found->second,
+                   best_metric_, static_cast<long long>(best_step_));
     } else {
       // NaN: a split without users (the evaluator warned); it never becomes the best.
       std::fprintf(stderr, "slatetrain: step %lld validation %s undefined (no best yet)\n",
@@ -373,6 +375,7 @@ int Trainer::run() {
       static_cast<double>(batches_into_epoch_) / static_cast<double>(loader_->batches_per_epoch());
   summary["world_size"] = host_.world_size();
   summary["device"] = backend_.name();
+  summary["openblas_kernels"] = cpu::openblas_core_name();
   summary["interactions_per_s"] = train_seconds > 0 ? interactions / train_seconds : 0.0;
   summary["interactions"] = interactions;
   summary["loader_wait_s"] = loader_->stats().wait_seconds;

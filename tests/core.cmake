@@ -12,5 +12,6 @@ slatetrain_add_test(NAME core_tests
     ${CMAKE_CURRENT_SOURCE_DIR}/core_top_k_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/core_determinism_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/core_staging_ring_test.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/core_openblas_kernels_test.cpp
   LIBRARIES slatetrain_core
   LABELS unit)
