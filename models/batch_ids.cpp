@@ -42,12 +42,60 @@ void unique_ids_packed(const std::vector<int64_t>& ids, UniqueIds& result) {
   }
 }
 
+// Ids below a bound near the input's size (a catalogue's item ids, with a batch's hundreds of
+// thousands of sampled negatives) are deduplicated without sorting: one bit per possible id, set
+// for each id present; the unique ids are the set bits in ascending order, and an id's position
+// among them is the count of set bits below it (a prefix count per 64-bit word plus a popcount).
+// O(N + bound / 64) instead of the sort's O(N log N), which was a quarter of the catalogue
+// objectives' CPU time; the result is the same.
+bool fits_bitmap(const std::vector<int64_t>& ids, int64_t& largest) {
+  largest = 0;
+  for (size_t position = 0; position < ids.size(); ++position) {
+    refuse_negative(ids[position], position);
+    largest = std::max(largest, ids[position]);
+  }
+  const int64_t words = largest / 64 + 1;
+  return words <= 4 * static_cast<int64_t>(ids.size()) + 4096;
+}
+
+void unique_ids_bitmap(const std::vector<int64_t>& ids, int64_t largest, UniqueIds& result) {
+  const size_t words = static_cast<size_t>(largest / 64 + 1);
+  std::vector<uint64_t> present(words, 0);
+  for (const int64_t id : ids) present[static_cast<size_t>(id) >> 6] |= uint64_t{1} << (id & 63);
+  std::vector<int32_t> below(words);  // set bits in the words before this one
+  int32_t count = 0;
+  for (size_t word = 0; word < words; ++word) {
+    below[word] = count;
+    count += __builtin_popcountll(present[word]);
+  }
+  result.ids.resize(static_cast<size_t>(count));
+  for (size_t word = 0; word < words; ++word) {
+    uint64_t bits = present[word];
+    int32_t next = below[word];
+    while (bits) {
+      result.ids[static_cast<size_t>(next++)] =
+          static_cast<int64_t>(word * 64) + __builtin_ctzll(bits);
+      bits &= bits - 1;
+    }
+  }
+  for (size_t position = 0; position < ids.size(); ++position) {
+    const size_t word = static_cast<size_t>(ids[position]) >> 6;
+    const uint64_t lower = (uint64_t{1} << (ids[position] & 63)) - 1;
+    result.index[position] = below[word] + __builtin_popcountll(present[word] & lower);
+  }
+}
+
 }  // namespace
 
 UniqueIds unique_ids(const std::vector<int64_t>& ids) {
   UniqueIds result;
   result.index.resize(ids.size());
   if (ids.empty()) return result;
+  int64_t largest = 0;
+  if (fits_bitmap(ids, largest)) {
+    unique_ids_bitmap(ids, largest, result);
+    return result;
+  }
   if (fits_packed(ids)) {
     unique_ids_packed(ids, result);
     return result;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <random>
 #include <vector>
 
 #include "core/cpu_backend.hpp"
@@ -28,6 +29,33 @@ TEST(UniqueIds, SortsDeduplicatesAndRemaps) {
   EXPECT_EQ(unique.index, (std::vector<int32_t>{1, 0, 1, 2, 0}));
   EXPECT_TRUE(unique_ids({}).ids.empty());
   EXPECT_THROW(unique_ids({4, -1}), Error);
+}
+
+// unique_ids picks one of three methods by the ids' range (a bitmap for ids near the input's
+// size, a sort of packed integers, a sort of positions for ids of 2^40 and more): each must give
+// the plain definition's answer, including ids at the ends of each 64-bit word.
+TEST(UniqueIds, EveryMethodAgreesWithThePlainDefinition) {
+  std::mt19937_64 random(12);
+  const std::vector<int64_t> ranges = {
+      1, 63, 64, 65, 1000, 1 << 20, int64_t{1} << 39, int64_t{1} << 50};
+  for (const int64_t range : ranges) {
+    for (const size_t size : {size_t{1}, size_t{7}, size_t{5000}}) {
+      std::vector<int64_t> ids(size);
+      for (int64_t& id : ids) id = static_cast<int64_t>(random() % static_cast<uint64_t>(range));
+      ids[0] = range - 1;
+      if (size > 1) ids[1] = 0;
+      std::vector<int64_t> expected_ids = ids;
+      std::sort(expected_ids.begin(), expected_ids.end());
+      expected_ids.erase(std::unique(expected_ids.begin(), expected_ids.end()), expected_ids.end());
+      const UniqueIds unique = unique_ids(ids);
+      EXPECT_EQ(unique.ids, expected_ids) << "range " << range << " size " << size;
+      ASSERT_EQ(unique.index.size(), ids.size());
+      for (size_t i = 0; i < ids.size(); ++i) {
+        ASSERT_EQ(unique.ids[static_cast<size_t>(unique.index[i])], ids[i])
+            << "range " << range << " size " << size << " position " << i;
+      }
+    }
+  }
 }
 
 // shapes: B = 2 (user 1 is padding), T = 3, S = 4.
