@@ -5,6 +5,8 @@
 #include <limits>
 #include <vector>
 
+#include "core/cpu/fast_activations.hpp"
+#include "core/cpu/row_dots.hpp"
 #include "core/cpu_backend.hpp"
 #include "core/error.hpp"
 
@@ -74,12 +76,20 @@ double CpuBackend::sampled_softmax_loss(float* duser, float* drows, float* step_
                                                 << " outside [-1, " << row_count << ")");
     }
   }
+  auto row_of_slot = [&](int64_t i, int64_t k) {
+    return k == 0 ? positive[i] : negative[i * negatives + k - 1];
+  };
   // d(logit) per step: slot 0 the positive, slots 1..K the negatives (0 when left out).
   const int64_t width = negatives + 1;
   std::vector<float> logit_grads(static_cast<size_t>(n * width), 0.0f);
   std::vector<double> losses(static_cast<size_t>(n), 0.0);
+  // Per step: the logits in float (column-order dots, as the slate scores), the log-sum-exp with
+  // float exponentials summed in double. libm's double exp and double dots were half of the
+  // catalogue objective's CPU time; a float exp is within a few ulp (fast_activations.hpp).
   parallel_for(n, 16, [&](int64_t begin, int64_t end) {
-    std::vector<double> logits(static_cast<size_t>(width));
+    std::vector<float> logits(static_cast<size_t>(width));
+    std::vector<int32_t> slots;  // the slots with a row: the positive and the real negatives
+    slots.reserve(static_cast<size_t>(width));
     for (int64_t i = begin; i < end; ++i) {
       float* grad = logit_grads.data() + i * width;
       if (!step_mask[i]) {
@@ -87,41 +97,43 @@ double CpuBackend::sampled_softmax_loss(float* duser, float* drows, float* step_
         continue;
       }
       const float* user_row = user + i * dim;
-      auto score = [&](int32_t row) {
-        double sum = 0.0;
-        const float* item = rows + int64_t{row} * dim;
-        for (int64_t c = 0; c < dim; ++c) sum += double(user_row[c]) * item[c];
-        return sum;
-      };
-      const float* offset = logit_offset ? logit_offset + i * width : nullptr;
-      logits[0] = score(positive[i]) + (offset ? offset[0] : 0.0);
-      double maximum = logits[0];
+      slots.clear();
+      slots.push_back(0);
       for (int64_t k = 0; k < negatives; ++k) {
-        const int32_t row = negative[i * negatives + k];
-        logits[static_cast<size_t>(k + 1)] =
-            row < 0 ? 0.0 : score(row) + (offset ? offset[k + 1] : 0.0);
-        if (row >= 0) maximum = std::max(maximum, logits[static_cast<size_t>(k + 1)]);
+        if (negative[i * negatives + k] >= 0) slots.push_back(static_cast<int32_t>(k + 1));
+      }
+      auto row_at = [&](size_t q) { return rows + int64_t{row_of_slot(i, slots[q])} * dim; };
+      size_t q = 0;
+      float four[4];
+      for (; q + 4 <= slots.size(); q += 4) {
+        cpu::dot4(user_row, row_at(q), row_at(q + 1), row_at(q + 2), row_at(q + 3), dim, four);
+        for (size_t r = 0; r < 4; ++r) logits[static_cast<size_t>(slots[q + r])] = four[r];
+      }
+      for (; q < slots.size(); ++q) {
+        logits[static_cast<size_t>(slots[q])] = cpu::dot(user_row, row_at(q), dim);
+      }
+      const float* offset = logit_offset ? logit_offset + i * width : nullptr;
+      float maximum = -std::numeric_limits<float>::infinity();
+      for (const int32_t slot : slots) {
+        float& logit = logits[static_cast<size_t>(slot)];
+        if (offset) logit += offset[slot];
+        maximum = std::max(maximum, logit);
       }
       double denominator = 0.0;
-      for (int64_t k = 0; k < width; ++k) {
-        if (k == 0 || negative[i * negatives + k - 1] >= 0) {
-          denominator += std::exp(logits[static_cast<size_t>(k)] - maximum);
-        }
+      for (const int32_t slot : slots) {
+        denominator += cpu::fast_exp(logits[static_cast<size_t>(slot)] - maximum);
       }
       const double log_denominator = std::log(denominator) + maximum;
       const double loss = log_denominator - logits[0];
       losses[static_cast<size_t>(i)] = loss;
       if (step_loss) step_loss[i] = static_cast<float>(loss);
-      for (int64_t k = 0; k < width; ++k) {
-        if (k > 0 && negative[i * negatives + k - 1] < 0) continue;
-        const double probability = std::exp(logits[static_cast<size_t>(k)] - log_denominator);
-        grad[k] = static_cast<float>(gradient_scale * (probability - (k == 0 ? 1.0 : 0.0)));
+      for (const int32_t slot : slots) {
+        const float probability = cpu::fast_exp(
+            static_cast<float>(double(logits[static_cast<size_t>(slot)]) - log_denominator));
+        grad[slot] = gradient_scale * (probability - (slot == 0 ? 1.0f : 0.0f));
       }
     }
   });
-  auto row_of = [&](int64_t i, int64_t k) {
-    return k == 0 ? positive[i] : negative[i * negatives + k - 1];
-  };
   if (duser) {
     parallel_for(n, 16, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
@@ -129,7 +141,7 @@ double CpuBackend::sampled_softmax_loss(float* duser, float* drows, float* step_
         std::fill(target, target + dim, 0.0f);
         if (!step_mask[i]) continue;
         for (int64_t k = 0; k < width; ++k) {
-          const int32_t row = row_of(i, k);
+          const int32_t row = row_of_slot(i, k);
           if (row < 0) continue;
           const float grad = logit_grads[static_cast<size_t>(i * width + k)];
           const float* source = rows + int64_t{row} * dim;
@@ -144,7 +156,7 @@ double CpuBackend::sampled_softmax_loss(float* duser, float* drows, float* step_
         if (!step_mask[i]) continue;
         const float* source = user + i * dim;
         for (int64_t k = 0; k < width; ++k) {
-          const int32_t row = row_of(i, k);
+          const int32_t row = row_of_slot(i, k);
           if (row < 0) continue;
           const float grad = logit_grads[static_cast<size_t>(i * width + k)];
           float* target = drows + int64_t{row} * dim;

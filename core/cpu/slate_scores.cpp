@@ -3,6 +3,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/cpu/row_dots.hpp"
 #include "core/cpu_backend.hpp"
 #include "core/error.hpp"
 
@@ -23,32 +24,6 @@ void check_slate_inputs(const char* op, const int32_t* slate_index, const int32_
                                                << row << " outside [-1, " << row_count << ")");
     }
   }
-}
-
-inline float dot(const float* a, const float* b, int64_t dim) {
-  float sum = 0.0f;
-  for (int64_t c = 0; c < dim; ++c) sum += a[c] * b[c];
-  return sum;
-}
-
-// Four items' dot products against one user row at once. One sum waits on its previous
-// addition every column; four independent sums keep the adders busy. Each sum still adds the
-// columns in order, so each score is bitwise dot()'s.
-inline void dot4(const float* __restrict user, const float* __restrict row0,
-                 const float* __restrict row1, const float* __restrict row2,
-                 const float* __restrict row3, int64_t dim, float* __restrict out) {
-  float sum0 = 0.0f, sum1 = 0.0f, sum2 = 0.0f, sum3 = 0.0f;
-  for (int64_t c = 0; c < dim; ++c) {
-    const float u = user[c];
-    sum0 += u * row0[c];
-    sum1 += u * row1[c];
-    sum2 += u * row2[c];
-    sum3 += u * row3[c];
-  }
-  out[0] = sum0;
-  out[1] = sum1;
-  out[2] = sum2;
-  out[3] = sum3;
 }
 
 }  // namespace
@@ -80,10 +55,10 @@ void CpuBackend::slate_scores_forward(float* scores, const float* user, const fl
       int64_t k = 0;
       float four[4];
       for (; k + 4 <= count; k += 4) {
-        dot4(user_row, row_of(k), row_of(k + 1), row_of(k + 2), row_of(k + 3), dim, four);
+        cpu::dot4(user_row, row_of(k), row_of(k + 1), row_of(k + 2), row_of(k + 3), dim, four);
         for (int q = 0; q < 4; ++q) step_scores[scored[k + q]] = four[q];
       }
-      for (; k < count; ++k) step_scores[scored[k]] = dot(user_row, row_of(k), dim);
+      for (; k < count; ++k) step_scores[scored[k]] = cpu::dot(user_row, row_of(k), dim);
     }
   });
 }
