@@ -26,10 +26,19 @@ SLATETRAIN_HOST_DEVICE inline uint64_t mix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// hash_mix in two parts, for loops over counters: the key of (seed, stream) once, then one mix
+// per counter. hash_with_key(hash_key(seed, stream), counter) == hash_mix(seed, stream, counter).
+SLATETRAIN_HOST_DEVICE inline uint64_t hash_key(uint64_t seed, uint64_t stream) {
+  return mix64(seed ^ mix64(stream));
+}
+SLATETRAIN_HOST_DEVICE inline uint64_t hash_with_key(uint64_t key, uint64_t counter) {
+  return mix64(key + counter);
+}
+
 // A well-spread 64-bit value for (seed, stream, counter).
 SLATETRAIN_HOST_DEVICE inline uint64_t hash_mix(uint64_t seed, uint64_t stream,
                                                 uint64_t counter = 0) {
-  return mix64(mix64(seed ^ mix64(stream)) + counter);
+  return hash_with_key(hash_key(seed, stream), counter);
 }
 
 // Uniform in [0, 1) from 64 random bits (53 bits of mantissa).

@@ -24,12 +24,20 @@ NegativeDraws empty_draws(int64_t n, int K, const IdConventions& ids) {
   return draws;
 }
 
-// The bits of draw k of step i of the batch: a function of (seed, user row, i's step t, k).
-uint64_t draw_bits(const SequenceBatch& batch, uint64_t seed, int64_t step, int K, int k) {
-  const int64_t user = batch.user_row[step / batch.max_steps];
-  const int64_t t = step % batch.max_steps;
-  return hash_mix(seed, static_cast<uint64_t>(user), static_cast<uint64_t>(t * K + k));
-}
+// The bits of the draws of step i of the batch: draw k's are hash_mix(seed, user row, t * K + k),
+// a function of (seed, user row, i's step t, k) and not of how a batch is split. The hash of the
+// seed and the user is made once per step, not once per draw (hundreds of draws per step).
+class StepDraws {
+ public:
+  StepDraws(const SequenceBatch& batch, uint64_t seed, int64_t step, int K)
+      : key_(hash_key(seed, static_cast<uint64_t>(batch.user_row[step / batch.max_steps]))),
+        first_counter_(static_cast<uint64_t>((step % batch.max_steps) * K)) {}
+  uint64_t bits(int k) const { return hash_with_key(key_, first_counter_ + k); }
+
+ private:
+  uint64_t key_;
+  uint64_t first_counter_;
+};
 
 class UniformSampler final : public NegativeSampler {
  public:
@@ -49,15 +57,15 @@ class UniformSampler final : public NegativeSampler {
     for (int64_t i = 0; i < n; ++i) {
       if (!loss_step[i]) continue;
       draws.positive_log_q[i] = log_q_;
-      for (int k = 0; k < K; ++k) draw_one(batch, seed, i, K, k, draws);
+      const StepDraws step(batch, seed, i, K);
+      for (int k = 0; k < K; ++k) draw_one(step, i, K, k, draws);
     }
     return draws;
   }
 
   // Fills draw k of step i.
-  void draw_one(const SequenceBatch& batch, uint64_t seed, int64_t i, int K, int k,
-                NegativeDraws& draws) const {
-    const double u = to_unit_double(draw_bits(batch, seed, i, K, k));
+  void draw_one(const StepDraws& step, int64_t i, int K, int k, NegativeDraws& draws) const {
+    const double u = to_unit_double(step.bits(k));
     const uint64_t offset = std::min(range_ - 1, static_cast<uint64_t>(u * range_));
     draws.ids[i * K + k] = static_cast<int32_t>(ids_.first_item + offset);
     draws.negative_log_q[i * K + k] = log_q_;
@@ -92,12 +100,13 @@ class PopularitySampler final : public NegativeSampler {
                      uint64_t seed) const override {
     const int64_t n = static_cast<int64_t>(loss_step.size());
     NegativeDraws draws = empty_draws(n, K, ids_);
+    const uint64_t stream_seed = hash_mix(seed, kCatalogueStream);
     for (int64_t i = 0; i < n; ++i) {
       if (!loss_step[i]) continue;
       draws.positive_log_q[i] = log_q_[batch.item[i] - ids_.first_item];
+      const StepDraws step(batch, stream_seed, i, K);
       for (int k = 0; k < K; ++k) {
-        const uint32_t index =
-            table_.draw(draw_bits(batch, hash_mix(seed, kCatalogueStream), i, K, k));
+        const uint32_t index = table_.draw(step.bits(k));
         draws.ids[i * K + k] = static_cast<int32_t>(ids_.first_item + index);
         draws.negative_log_q[i * K + k] = log_q_[index];
       }
@@ -152,18 +161,22 @@ class InBatchSampler final : public NegativeSampler {
     NegativeDraws draws = empty_draws(n, K, ids_);
     const BatchItems items(batch, loss_step);
     if (items.empty()) return draws;
+    const uint64_t stream_seed = batch_stream_seed(seed);
     for (int64_t i = 0; i < n; ++i) {
       if (!loss_step[i]) continue;
       draws.positive_log_q[i] = items.log_q(batch.item[i]);
-      for (int k = 0; k < K; ++k) draw_one(items, batch, seed, i, K, k, draws);
+      const StepDraws step(batch, stream_seed, i, K);
+      for (int k = 0; k < K; ++k) draw_one(items, step, i, K, k, draws);
     }
     return draws;
   }
 
-  void draw_one(const BatchItems& items, const SequenceBatch& batch, uint64_t seed, int64_t i,
-                int K, int k, NegativeDraws& draws) const {
-    const int32_t item =
-        items.pick(to_unit_double(draw_bits(batch, hash_mix(seed, kBatchStream), i, K, k)));
+  static uint64_t batch_stream_seed(uint64_t seed) { return hash_mix(seed, kBatchStream); }
+
+  // Draw k of step i; `step` made with batch_stream_seed(seed).
+  void draw_one(const BatchItems& items, const StepDraws& step, int64_t i, int K, int k,
+                NegativeDraws& draws) const {
+    const int32_t item = items.pick(to_unit_double(step.bits(k)));
     draws.ids[i * K + k] = item;
     draws.negative_log_q[i * K + k] = items.log_q(item);
   }
@@ -191,14 +204,17 @@ class MixedSampler final : public NegativeSampler {
     auto mixture_log_q = [&](int32_t item) {
       return std::log(0.5 * std::exp(items.log_q(item)) + 0.5 * uniform_q);
     };
+    const uint64_t batch_seed = InBatchSampler::batch_stream_seed(seed);
     for (int64_t i = 0; i < n; ++i) {
       if (!loss_step[i]) continue;
       draws.positive_log_q[i] = mixture_log_q(batch.item[i]);
+      const StepDraws batch_step(batch, batch_seed, i, K);
+      const StepDraws uniform_step(batch, seed, i, K);
       for (int k = 0; k < K; ++k) {
         if (k < batch_draws) {
-          in_batch_.draw_one(items, batch, seed, i, K, k, draws);
+          in_batch_.draw_one(items, batch_step, i, K, k, draws);
         } else {
-          uniform_.draw_one(batch, seed, i, K, k, draws);
+          uniform_.draw_one(uniform_step, i, K, k, draws);
         }
         draws.negative_log_q[i * K + k] = mixture_log_q(draws.ids[i * K + k]);
       }

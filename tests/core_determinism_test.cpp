@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/cpu_backend.hpp"
+#include "core/random.hpp"
 #include "tests/core_test_util.hpp"
 
 namespace slatetrain {
@@ -99,6 +100,21 @@ TEST(CoreDeterminism, ColumnOwnedSumsSameBitsForAnyThreadCount) {
     for (const int threads : {2, 3, 5}) {
       EXPECT_TRUE(bitwise_equal(one, column_sums(threads, cols)))
           << cols << " columns, " << threads << " threads";
+    }
+  }
+}
+
+// The samplers hash the seed and the user once per step (hash_key) and each draw's counter after
+// (hash_with_key); the two parts must give hash_mix's value, which earlier runs and checkpoints
+// drew their negatives and dropout masks with.
+TEST(CoreDeterminism, HashInTwoPartsIsHashMix) {
+  for (uint64_t seed : {uint64_t{0}, uint64_t{1}, uint64_t{0x706f70}, ~uint64_t{0}}) {
+    for (uint64_t stream : {uint64_t{0}, uint64_t{17}, uint64_t{1} << 40}) {
+      for (uint64_t counter : {uint64_t{0}, uint64_t{255}, uint64_t{1} << 33}) {
+        const uint64_t written_out = mix64(mix64(seed ^ mix64(stream)) + counter);
+        EXPECT_EQ(hash_with_key(hash_key(seed, stream), counter), written_out);
+        EXPECT_EQ(hash_mix(seed, stream, counter), written_out);
+      }
     }
   }
 }
