@@ -193,9 +193,12 @@ def ml100k_rows(args, variants):
         config, overrides = VARIANTS[name]
         if any(word in name.split()[1:] for word in NEEDS_SLATES):
             continue
-        if name.endswith("default") and not catalogue_objective(config):
-            # A default with the slate term trains its catalogue term alone on session data.
-            overrides = overrides + ["objective.kind=sampled_softmax"]
+        kind = session_objective(config, overrides)
+        if kind is None:
+            continue
+        if kind != effective_objective(config, overrides).get("objective.kind"):
+            # A variant with the slate term trains its catalogue term alone on session data.
+            overrides = overrides + [f"objective.kind={kind}"]
         run_dir = os.path.join(directory, "runs", name.replace(" ", "-"))
         log(f"ml-100k: {name}")
         # The config's model and objective; the schedule scaled to 943 users (20 users per
@@ -223,11 +226,28 @@ def ml100k_rows(args, variants):
     return entry
 
 
-def catalogue_objective(config):
-    """Whether a config file's objective.kind is a catalogue objective (the defaults' rows run
-    on ml-100k as they are only then)."""
-    kind = read_config_keys(os.path.join(ROOT, config)).get("objective.kind")
-    return kind not in (None, "slate", "mixed")
+def effective_objective(config, overrides):
+    """The objective.* keys of a config file with a variant's overrides applied."""
+    keys = {k: v for k, v in read_config_keys(os.path.join(ROOT, config)).items()
+            if k.startswith("objective.")}
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if key.startswith("objective."):
+            keys[key] = value
+    return keys
+
+
+def session_objective(config, overrides):
+    """The objective a variant trains with on session data (no slates): its own when it is a
+    catalogue objective, the catalogue term of a mixed one alone, None (not run) for the slate
+    objective alone."""
+    keys = effective_objective(config, overrides)
+    kind = keys.get("objective.kind")
+    if kind == "slate":
+        return None
+    if kind == "mixed":
+        return keys.get("objective.catalogue", "sampled_softmax")
+    return kind
 
 
 def mean_and_spread(values):
