@@ -127,8 +127,10 @@ def plot(args, label, runs):
     """Validation curves of a dataset's runs, overlaid, beside the report."""
     if not runs:
         return None
-    output = os.path.join(os.path.dirname(os.path.abspath(args.report)),
-                          f"quality-curves-{label}.png")
+    # Named after the report too, so that two reports in one folder keep their own pictures.
+    report = os.path.abspath(args.report)
+    stem = os.path.splitext(os.path.basename(report))[0]
+    output = os.path.join(os.path.dirname(report), f"{stem}-curves-{label}.png")
     command = ["/usr/bin/python3", os.path.join(ROOT, "launch", "plot-run.py")]
     command += [run_dir for _, run_dir in runs]
     command += ["--labels", ",".join(name.replace(",", " ") for name, _ in runs),
