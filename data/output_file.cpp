@@ -53,16 +53,19 @@ OutputFile::~OutputFile() {
 void OutputFile::write(const void* data, size_t size) {
   if (buffer_.size() + size > kBufferBytes) flush();
   if (size >= kBufferBytes) {
-    buffer_.assign(static_cast<const char*>(data), size);
-    flush();
+    // A large block (an item matrix) goes to the file from where it is, not through the buffer.
+    write_all(static_cast<const char*>(data), size);
     return;
   }
   buffer_.append(static_cast<const char*>(data), size);
 }
 
 void OutputFile::flush() {
-  const char* bytes = buffer_.data();
-  size_t left = buffer_.size();
+  write_all(buffer_.data(), buffer_.size());
+  buffer_.clear();
+}
+
+void OutputFile::write_all(const char* bytes, size_t left) {
   while (left > 0) {
     const ssize_t written = ::write(descriptor_, bytes, left);
     if (written < 0 && errno == EINTR) continue;
@@ -70,7 +73,6 @@ void OutputFile::flush() {
     bytes += written;
     left -= static_cast<size_t>(written);
   }
-  buffer_.clear();
 }
 
 void OutputFile::commit(bool replace) {

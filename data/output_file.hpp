@@ -33,6 +33,7 @@ class OutputFile {
 
  private:
   void flush();
+  void write_all(const char* bytes, size_t size);
 
   std::string target_;
   std::string temporary_;

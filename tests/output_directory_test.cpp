@@ -162,5 +162,22 @@ TEST_F(OutputDirectoryTest, OutputFileTouchesNothingThatExisted) {
   EXPECT_EQ(read(taken), "a user's file");
 }
 
+// Small pieces are buffered, a block of the buffer's size or more is written from where it is:
+// the file holds every byte in order either way.
+TEST_F(OutputDirectoryTest, OutputFileKeepsTheOrderOfSmallAndLargeWrites) {
+  const fs::path target = root_ / "items.bin";
+  std::string expected = "head;";
+  std::string large(3u << 20, '\0');
+  for (size_t i = 0; i < large.size(); ++i) large[i] = static_cast<char>('a' + i % 26);
+  OutputFile file(target.string());
+  file.write("head;");
+  file.write(large);
+  expected += large;
+  file.write(";tail");
+  expected += ";tail";
+  file.commit();
+  EXPECT_EQ(read(target), expected);
+}
+
 }  // namespace
 }  // namespace slatetrain
