@@ -39,13 +39,7 @@ print(f"{label} {side} round {rnd} load {load_start}->{load_end}: "
       f"{summary['interactions_per_s']:.0f}/s ms per step: {phases}")
 PY
   done
-  python3 - "$scratch" <<'PY'
-import json, sys
-def losses(side):
-    with open(f"{sys.argv[1]}/{side}/metrics.jsonl") as f:
-        return [json.loads(l)["loss"] for l in f if '"train"' in l]
-print("losses identical:", losses("a") == losses("b"))
-PY
+  python3 "$root/bench/compare_run_losses.py" "$scratch/a" "$scratch/b"
   checkpoint_a=$(ls "$scratch"/a/checkpoints/checkpoint-*.h5 | tail -1)
   checkpoint_b=$(ls "$scratch"/b/checkpoints/checkpoint-*.h5 | tail -1)
   for group in /dense /embedding; do

@@ -37,13 +37,6 @@ print(round(d['interactions_per_s']), d['interactions'], d.get('openblas_kernels
       echo "$objective round $round $side: cpu ${user}+${system} s, wall $wall s, load" \
         "$(cut -d' ' -f1 /proc/loadavg), interactions/s, interactions, kernels: $summary"
     done
-    python3 - "$scratch" <<'PY'
-import json, sys
-def losses(side):
-    return [json.loads(l)["loss"] for l in open(f"{sys.argv[1]}/{side}/metrics.jsonl") if '"train"' in l]
-a, b = losses("a"), losses("b")
-print("  losses identical:", a == b, "; largest relative difference:",
-      max(abs(x - y) / abs(x) for x, y in zip(a, b)))
-PY
+    python3 "$root/bench/compare_run_losses.py" "$scratch/a" "$scratch/b"
   done
 done
