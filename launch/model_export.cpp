@@ -26,7 +26,11 @@ constexpr int kExportVersion = 1;
 const std::map<std::string, std::string> kObjectiveParameters = {
     {"no_click_bias",
      "the slate objective's score of the no-click option, by the slate's stored length (index); "
-     "not used to rank the catalogue"}};
+     "not used to rank the catalogue"},
+    {"slate_head.weight",
+     "the slate objective's head (objective.slate_head: linear): a slate is scored against "
+     "slate_head.weight @ user + slate_head.bias; not used to rank the catalogue"},
+    {"slate_head.bias", "the slate objective's head: see slate_head.weight"}};
 
 // An .npy file of float32 written in C order, in pieces.
 class NpyFile {

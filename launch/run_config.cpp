@@ -263,6 +263,12 @@ std::vector<KeySpec> declared_keys() {
       "objective.catalogue_weight", [](C& c) -> double& { return c.objective.catalogue_weight; },
       at_least(0), "mixed: weight of the catalogue objective"));
   keys.push_back(string_key(
+      "objective.slate_head", [](C& c) -> std::string& { return c.objective.slate_head; },
+      {"none", "linear"},
+      "slate objective: none scores a slate with the user vector z; linear with W z + b, its own "
+      "weight and bias, so a catalogue term beside it (mixed) can learn how often items are "
+      "shown into the shared scores without costing the in-slate likelihood"));
+  keys.push_back(string_key(
       "optimizer.dense.kind", [](C& c) -> std::string& { return c.dense_optimizer.kind; },
       {"adam", "adamw"}, "optimizer of the replicated dense parameters"));
   keys.push_back(double_key(
@@ -653,7 +659,8 @@ std::string config_reference_markdown() {
          "A run is configured by a YAML file of sections (`model:`, `optimizer:` with `dense:`"
          " and\n`embedding:`, ...) and by `--set section.key=value` overrides, applied in"
          " order after the\nfile (a repeated `--set` of one key: the last wins, as on any"
-         " command line).\nThe value checked is the one the run uses: a file value that a `--set` replaces is not\n"
+         " command line).\nThe value checked is the one the run uses: a file value that a `--set` "
+         "replaces is not\n"
          "judged.\n\n"
          "Every value is checked against the range below when it is read. An error names"
          " the file\nand line (or the `--set`), the full key, the value and the range, e.g."

@@ -51,6 +51,7 @@ struct ObjectiveConfig {
   std::string catalogue = "sampled_softmax";  // mixed: the catalogue part
   double slate_weight = 1.0;
   double catalogue_weight = 1.0;
+  std::string slate_head = "none";  // slate: none | linear
 };
 
 struct DenseOptimizerConfig {

@@ -51,6 +51,7 @@ ObjectiveSpec objective_spec(const RunConfig& config) {
   spec.catalogue = objective.catalogue;
   spec.slate_weight = objective.slate_weight;
   spec.catalogue_weight = objective.catalogue_weight;
+  spec.slate_head = objective.slate_head;
   return spec;
 }
 

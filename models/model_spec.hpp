@@ -55,6 +55,8 @@ struct ObjectiveSpec {
   std::string catalogue = "sampled_softmax";
   double slate_weight = 1.0;
   double catalogue_weight = 1.0;
+  // slate: none (score z . E[item]) | linear (score (W z + b) . E[item], the head's own W, b)
+  std::string slate_head = "none";
 };
 
 }  // namespace slatetrain

@@ -21,6 +21,9 @@ std::unique_ptr<Objective> make_objective(Backend& backend, ParameterBuffer& par
     // Lengths 0..S+1 unless the data says otherwise: the published FINN data holds
     // slate_lengths of S + 1 (26 for 25 slots).
     config.slate_lengths = data.slate_lengths > 0 ? data.slate_lengths : data.slate_slots + 2;
+    REQUIRE(spec.slate_head == "none" || spec.slate_head == "linear",
+            "objective.slate_head '" << spec.slate_head << "' is not a head (known: none, linear)");
+    config.linear_head = spec.slate_head == "linear";
     return std::make_unique<SlateObjective>(backend, parameters, config);
   }
   if (spec.kind == "sampled_softmax") {

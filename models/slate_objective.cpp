@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "models/device_buffer.hpp"
+#include "models/linear.hpp"
 #include "models/slate_loss.hpp"
 #include "models/slate_scoring.hpp"
 
@@ -15,12 +16,24 @@ SlateObjective::SlateObjective(Backend& backend, ParameterBuffer& parameters,
   REQUIRE(config.dim > 0 && config.slate_lengths > 0,
           "SlateObjective: dim " << config.dim << ", slate lengths " << config.slate_lengths);
   no_click_bias_ = parameters_.add("no_click_bias", {config.slate_lengths});
+  if (config.linear_head) {
+    head_weight_ = parameters_.add("slate_head.weight", {config.dim, config.dim});
+    head_bias_ = parameters_.add("slate_head.bias", {config.dim});
+  }
 }
 
 void SlateObjective::initialize(uint64_t) {
   // Zeros: no preference for no-click before training.
   parameters_.set_values("no_click_bias",
                          std::vector<float>(static_cast<size_t>(config_.slate_lengths), 0.0f));
+  if (config_.linear_head) {
+    // The identity: the head starts as the model without it.
+    const int64_t D = config_.dim;
+    std::vector<float> identity(static_cast<size_t>(D * D), 0.0f);
+    for (int64_t d = 0; d < D; ++d) identity[static_cast<size_t>(d * D + d)] = 1.0f;
+    parameters_.set_values("slate_head.weight", identity);
+    parameters_.set_values("slate_head.bias", std::vector<float>(static_cast<size_t>(D), 0.0f));
+  }
 }
 
 std::unique_ptr<ObjectiveBatch> SlateObjective::prepare(const SequenceBatch& batch, uint64_t,
@@ -81,8 +94,16 @@ double SlateObjective::forward(const ObjectiveBatch& objective_batch, const floa
   upload(backend_, loss_step_, batch->loss_step.data(), n);
 
   float* scores = ensure_buffer<float>(backend_, scores_, n * S);
+  const float* scored_user = user;
+  if (config_.linear_head) {
+    float* head_user = ensure_buffer<float>(backend_, head_user_, n * config_.dim);
+    const Linear head{config_.dim, config_.dim};
+    head.forward(backend_, head_user, user, parameters_.values(head_weight_),
+                 parameters_.values(head_bias_), n);
+    scored_user = head_user;
+  }
   const SlateScoring scoring{S, config_.dim, config_.slate_lengths};
-  scoring.forward(backend_, scores, user, rows, slate_rows, slate_length,
+  scoring.forward(backend_, scores, scored_user, rows, slate_rows, slate_length,
                   parameters_.values(no_click_bias_), n, num_rows);
   const SlateLoss loss{S};
   backward_ready_ = true;
@@ -112,8 +133,21 @@ void SlateObjective::backward(float* duser, float* drows, float gradient_scale) 
   loss.backward(backend_, dscores, scores_.data<float>(), target_.data<int32_t>(),
                 loss_step_.data<uint8_t>(), n, gradient_scale);
   const SlateScoring scoring{S, config_.dim, config_.slate_lengths};
-  scoring.backward(backend_, duser, drows, parameters_.gradients(no_click_bias_), dscores, user_,
-                   rows_, slate_rows_.data<int32_t>(), slate_length_.data<int32_t>(), n, num_rows_);
+  if (!config_.linear_head) {
+    scoring.backward(backend_, duser, drows, parameters_.gradients(no_click_bias_), dscores, user_,
+                     rows_, slate_rows_.data<int32_t>(), slate_length_.data<int32_t>(), n,
+                     num_rows_);
+    return;
+  }
+  // Through the head: dy from the scores, then duser = dy W, dW += dy^T z, db += sum dy.
+  float* head_duser = ensure_buffer<float>(backend_, head_duser_, n * config_.dim);
+  scoring.backward(backend_, head_duser, drows, parameters_.gradients(no_click_bias_), dscores,
+                   head_user_.data<float>(), rows_, slate_rows_.data<int32_t>(),
+                   slate_length_.data<int32_t>(), n, num_rows_);
+  const Linear head{config_.dim, config_.dim};
+  head.backward(backend_, duser, parameters_.gradients(head_weight_),
+                parameters_.gradients(head_bias_), head_duser, user_,
+                parameters_.values(head_weight_), n);
 }
 
 }  // namespace slatetrain

@@ -9,6 +9,12 @@
 // (the clicked item elsewhere) still is the user model's input but not a loss step.
 // Parameter (shape): "no_click_bias" [slate lengths], zero at the start. Its loss is the
 // in-slate log-likelihood, reported on held-out steps as "loglik".
+// With the linear head (objective.slate_head: linear) the items are scored against
+// y_t = W z_t + b instead of z_t, with "slate_head.weight" [D, D] (the identity at the start) and
+// "slate_head.bias" [D] (zero). Why: beside a catalogue objective, the shared score z . E[i]
+// learns how often i is shown to such a user as well as how much they like it (a catalogue
+// softmax predicts the next click anywhere); the head lets the in-slate choice, where every
+// item was shown, discount that again (docs/MODELS.md, "The slate head").
 #pragma once
 
 #include <cstdint>
@@ -26,6 +32,7 @@ struct SlateObjectiveConfig {
   IdConventions ids;
   int64_t dim = 32;            // D
   int64_t slate_lengths = 27;  // no-click biases for slate lengths 0 .. slate_lengths - 1
+  bool linear_head = false;    // score against W z + b (the slate head) instead of z
 };
 
 // What SlateObjective::prepare makes. shapes: n = B*T steps, S slots.
@@ -59,6 +66,7 @@ class SlateObjective final : public Objective {
   ParameterBuffer& parameters_;
   SlateObjectiveConfig config_;
   int no_click_bias_;
+  int head_weight_ = -1, head_bias_ = -1;  // the linear head's parameters, -1 without it
 
   // The last forward's batch, kept for backward. n = B*T steps.
   int64_t steps_ = 0, slots_ = 0, num_rows_ = 0;
@@ -66,8 +74,9 @@ class SlateObjective final : public Objective {
   const float* rows_ = nullptr;
   bool backward_ready_ = false;
   // Device copies. shapes: slate_rows [n, S], target/slate_length/loss_step [n], scores and
-  // dscores [n, S].
+  // dscores [n, S]; with the linear head: head_user_ (y) and head_duser_ (dy) [n, D].
   Tensor slate_rows_, target_, slate_length_, loss_step_, scores_, dscores_;
+  Tensor head_user_, head_duser_;
 };
 
 }  // namespace slatetrain

@@ -1,6 +1,6 @@
-// The GRU user model with the slate and the sampled softmax objectives: loss, held-out slate
-// loss, user vectors and every gradient against PyTorch (tests/fixtures/make_gru_fixtures.py
-// wrote the reference on the same weights and batch).
+// The GRU user model with the slate (with and without its linear head) and the sampled softmax
+// objectives: loss, held-out slate loss, user vectors and every gradient against PyTorch
+// (tests/fixtures/make_gru_fixtures.py wrote the reference on the same weights and batch).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -88,6 +88,7 @@ std::unique_ptr<RecommenderModel> fixture_model(Backend& backend, const json& fi
   ObjectiveSpec spec;
   spec.kind = objective;
   spec.negatives = config.at("negatives").get<int>();
+  spec.slate_head = config.value("slate_head", "none");
   DatasetFacts data;
   data.num_items = config.at("num_items").get<int64_t>();
   data.slate_slots = config.at("slate_slots").get<int>();
@@ -195,7 +196,8 @@ void run_fixture(const std::string& name, Device device) {
                        array<double>(results.at("user_vectors")), kTolerance));
 }
 
-const char* const kFixtures[] = {"slate_click_advance", "slate_every_step", "sampled_softmax"};
+const char* const kFixtures[] = {"slate_click_advance", "slate_every_step", "sampled_softmax",
+                                 "slate_head"};
 
 TEST(GruSlateModelAgainstPyTorch, SlateLossClickAdvanceWithInteractionTypes) {
   run_fixture("slate_click_advance", Device::kCpu);
@@ -207,6 +209,10 @@ TEST(GruSlateModelAgainstPyTorch, SlateLossEveryStepAdvance) {
 
 TEST(GruSlateModelAgainstPyTorch, SampledSoftmaxLoss) {
   run_fixture("sampled_softmax", Device::kCpu);
+}
+
+TEST(GruSlateModelAgainstPyTorch, SlateLossThroughTheLinearSlateHead) {
+  run_fixture("slate_head", Device::kCpu);
 }
 
 // The same model through the CUDA backend (the layers are unchanged; only the ops differ).
