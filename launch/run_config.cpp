@@ -252,6 +252,10 @@ std::vector<KeySpec> declared_keys() {
       "objective.remove_accidental_hits",
       [](C& c) -> bool& { return c.objective.remove_accidental_hits; },
       "sampled_softmax: leave out negatives that are the step's own item"));
+  keys.push_back(bool_key(
+      "objective.shared_negatives", [](C& c) -> bool& { return c.objective.shared_negatives; },
+      "sampled_softmax: draw the K negatives once per training step and score every click of "
+      "the batch against them (uniform or popularity sampler), instead of K per click"));
   keys.push_back(string_key(
       "objective.catalogue", [](C& c) -> std::string& { return c.objective.catalogue; },
       {"sampled_softmax", "full_softmax"},

@@ -48,6 +48,7 @@ struct ObjectiveConfig {
   double sampler_power = 0.75;
   bool log_q_correction = true;
   bool remove_accidental_hits = true;
+  bool shared_negatives = false;
   std::string catalogue = "sampled_softmax";  // mixed: the catalogue part
   double slate_weight = 1.0;
   double catalogue_weight = 1.0;

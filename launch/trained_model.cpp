@@ -48,6 +48,7 @@ ObjectiveSpec objective_spec(const RunConfig& config) {
   spec.sampler_power = objective.sampler_power;
   spec.log_q_correction = objective.log_q_correction;
   spec.remove_accidental_hits = objective.remove_accidental_hits;
+  spec.shared_negatives = objective.shared_negatives;
   spec.catalogue = objective.catalogue;
   spec.slate_weight = objective.slate_weight;
   spec.catalogue_weight = objective.catalogue_weight;

@@ -51,6 +51,7 @@ struct ObjectiveSpec {
   double sampler_power = 0.75;      // popularity: q proportional to (clicks + 1)^power
   bool log_q_correction = true;     // subtract log(K q) from every candidate's logit
   bool remove_accidental_hits = true;
+  bool shared_negatives = false;  // the same K draws for every loss step of a batch
   // mixed: slate_weight * slate + catalogue_weight * the catalogue objective
   std::string catalogue = "sampled_softmax";
   double slate_weight = 1.0;

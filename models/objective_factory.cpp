@@ -39,6 +39,7 @@ std::unique_ptr<Objective> make_objective(Backend& backend, ParameterBuffer& par
     // A uniform sampler's correction is the same constant on every logit: it changes nothing.
     config.log_q_correction = spec.log_q_correction && spec.sampler != "uniform";
     config.remove_accidental_hits = spec.remove_accidental_hits;
+    config.shared_negatives = spec.shared_negatives;
     return std::make_unique<SampledSoftmaxObjective>(backend, config);
   }
   if (spec.kind == "full_softmax") {

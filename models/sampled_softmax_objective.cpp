@@ -16,7 +16,32 @@ SampledSoftmaxObjective::SampledSoftmaxObjective(Backend& backend,
     : backend_(backend), config_(config), sampler_(make_negative_sampler(config.sampler)) {
   REQUIRE(config.negatives > 0,
           "objective.negatives must be positive for sampled_softmax, not " << config.negatives);
+  REQUIRE(!config.shared_negatives || config.sampler.kind == "uniform" ||
+              config.sampler.kind == "popularity",
+          "objective.shared_negatives draws from the catalogue: objective.sampler must be uniform "
+          "or popularity, not '"
+              << config.sampler.kind << "' (the batch's own items are shared already)");
 }
+
+namespace {
+
+// The user row the shared draws are made for: no dataset row is negative, so the shared draws
+// are a stream of their own beside every user's.
+constexpr int64_t kSharedDrawUserRow = -2;
+
+// K draws for the whole batch: the sampler's draws of one step of a user row that no batch holds.
+NegativeDraws draw_shared(const NegativeSampler& sampler, const IdConventions& ids, int K,
+                          uint64_t step_seed) {
+  SequenceBatch one_step;
+  one_step.batch_users = one_step.valid_users = 1;
+  one_step.max_steps = 1;
+  one_step.user_row = {kSharedDrawUserRow};
+  one_step.item = {static_cast<int32_t>(ids.first_item)};  // any item: its q is not used
+  one_step.step_mask = {1};
+  return sampler.draw(one_step, {1}, K, step_seed);
+}
+
+}  // namespace
 
 std::unique_ptr<ObjectiveBatch> SampledSoftmaxObjective::prepare(const SequenceBatch& batch,
                                                                  uint64_t step_seed,
@@ -33,10 +58,14 @@ std::unique_ptr<ObjectiveBatch> SampledSoftmaxObjective::prepare(const SequenceB
     out->loss_step[step] = 1;
     ++out->loss_steps;
   }
-  const NegativeDraws draws = sampler_->draw(batch, out->loss_step, K, step_seed);
   // c(i) = log(K q(i)), subtracted from every candidate's logit.
   const double log_k = std::log(static_cast<double>(K));
   if (config_.log_q_correction) out->logit_offset.assign(static_cast<size_t>(n * (K + 1)), 0.0f);
+  if (config_.shared_negatives) {
+    prepare_shared(batch, step_seed, requests, *out);
+    return out;
+  }
+  const NegativeDraws draws = sampler_->draw(batch, out->loss_step, K, step_seed);
   for (int64_t step = 0; step < n; ++step) {
     if (!out->loss_step[step]) continue;
     const int32_t item = batch.item[step];
@@ -56,6 +85,30 @@ std::unique_ptr<ObjectiveBatch> SampledSoftmaxObjective::prepare(const SequenceB
   return out;
 }
 
+void SampledSoftmaxObjective::prepare_shared(const SequenceBatch& batch, uint64_t step_seed,
+                                             RowRequests& requests,
+                                             SampledSoftmaxBatch& out) const {
+  const int64_t n = out.steps;
+  const int K = config_.negatives;
+  const double log_k = std::log(static_cast<double>(K));
+  // K = 0: no draws, only each step's own log q.
+  const NegativeDraws own = sampler_->draw(batch, out.loss_step, 0, step_seed);
+  const NegativeDraws shared = draw_shared(*sampler_, config_.ids, K, step_seed);
+  out.shared_ids = shared.ids;
+  out.shared_rows.assign(static_cast<size_t>(K), -1);
+  if (out.loss_steps == 0) return;
+  for (int k = 0; k < K; ++k) requests.need(out.shared_ids[k], &out.shared_rows[k]);
+  for (int64_t step = 0; step < n; ++step) {
+    if (!out.loss_step[step]) continue;
+    requests.need(batch.item[step], &out.positive[step]);
+    if (!config_.log_q_correction) continue;
+    float* offset = out.logit_offset.data() + step * (K + 1);
+    offset[0] = static_cast<float>(-(log_k + own.positive_log_q[step]));
+    for (int k = 0; k < K; ++k)
+      offset[k + 1] = static_cast<float>(-(log_k + shared.negative_log_q[k]));
+  }
+}
+
 double SampledSoftmaxObjective::forward(const ObjectiveBatch& objective_batch, const float* user,
                                         const float* rows, int64_t num_rows) {
   const auto* batch = dynamic_cast<const SampledSoftmaxBatch*>(&objective_batch);
@@ -71,7 +124,22 @@ double SampledSoftmaxObjective::forward(const ObjectiveBatch& objective_batch, c
   for (int32_t& row : positive) row = std::max(row, 0);
   upload(backend_, positive_, positive.data(), n);
   upload(backend_, loss_step_, batch->loss_step.data(), n);
-  upload(backend_, negative_, batch->negative.data(), n * config_.negatives);
+  const int K = config_.negatives;
+  if (batch->shared_ids.empty()) {
+    upload(backend_, negative_, batch->negative.data(), n * K);
+  } else {
+    // Every loss step against the shared rows, less its own item (an accidental hit).
+    shared_negative_.assign(static_cast<size_t>(n * K), -1);
+    for (int64_t step = 0; step < n; ++step) {
+      if (!batch->loss_step[step]) continue;
+      for (int k = 0; k < K; ++k) {
+        const int32_t row = batch->shared_rows[k];
+        const bool hit = config_.remove_accidental_hits && row == batch->positive[step];
+        shared_negative_[step * K + k] = hit ? -1 : row;
+      }
+    }
+    upload(backend_, negative_, shared_negative_.data(), n * K);
+  }
   has_offset_ = !batch->logit_offset.empty();
   if (has_offset_)
     upload(backend_, logit_offset_, batch->logit_offset.data(), n * (config_.negatives + 1));

@@ -7,6 +7,12 @@
 // with the log-Q correction c(i) = log(K q(i)) (0 without it). A negative that is the step's
 // own item (an accidental hit) is left out. No parameters of its own; its value depends on the
 // draws, so it reports no held-out likelihood.
+// With shared_negatives the K items are drawn once per training step and every loss step of the
+// batch is scored against the same K (TensorFlow's sampled_softmax_loss does the same): the
+// draws depend on the step seed alone, so every rank draws the same K and a run gives the same
+// result on any number of ranks. Why: per-step draws make a step fetch, score and update
+// hundreds of thousands of rows scattered over the table; shared ones make it K rows that stay
+// in cache (docs/MODELS.md, "Shared negatives").
 #pragma once
 
 #include <cstdint>
@@ -27,6 +33,7 @@ struct SampledSoftmaxObjectiveConfig {
   NegativeSamplerConfig sampler;
   bool log_q_correction = true;
   bool remove_accidental_hits = true;
+  bool shared_negatives = false;  // the same K draws for every loss step of a batch
 };
 
 // What SampledSoftmaxObjective::prepare makes. shapes: n = B*T steps, K negatives.
@@ -35,6 +42,8 @@ struct SampledSoftmaxBatch final : ObjectiveBatch {
   std::vector<int32_t> positive;    // [n] row of the clicked item; -1 on steps outside the loss
   std::vector<int32_t> negative;    // [n, K] rows of the negatives; -1 outside the loss
   std::vector<float> logit_offset;  // [n, K+1] the log-Q correction; empty without it
+  // shared_negatives: negative is empty until forward; these [K] are the draws and their rows.
+  std::vector<int32_t> shared_ids, shared_rows;
 };
 
 class SampledSoftmaxObjective final : public Objective {
@@ -58,10 +67,14 @@ class SampledSoftmaxObjective final : public Objective {
   const float* rows_ = nullptr;
   bool backward_ready_ = false;
   const float* offset() const { return has_offset_ ? logit_offset_.data<float>() : nullptr; }
+  // prepare() with shared_negatives: the positives' rows and log q, the shared draws' rows.
+  void prepare_shared(const SequenceBatch& batch, uint64_t step_seed, RowRequests& requests,
+                      SampledSoftmaxBatch& out) const;
 
   bool has_offset_ = false;
   std::unique_ptr<NegativeSampler> sampler_;
   Tensor positive_, negative_ /*[n, K]*/, logit_offset_ /*[n, K+1]*/, loss_step_;  // device
+  std::vector<int32_t> shared_negative_;  // host [n, K]: the shared rows, spread over the steps
 };
 
 }  // namespace slatetrain

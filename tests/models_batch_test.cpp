@@ -299,5 +299,91 @@ TEST(SampledSoftmaxObjective, LeavesOutAccidentalHitsAndCorrectsLogQ) {
   }
 }
 
+// objective.shared_negatives: one set of K draws per step seed, whoever is in the batch; every
+// loss step scored against it less its own item; the loss is the per-step loss on those rows.
+TEST(SampledSoftmaxObjective, SharedNegativesAreOneDrawForTheWholeBatch) {
+  CpuBackend backend(1);
+  SampledSoftmaxObjectiveConfig config = sampled_config();
+  const int K = 6;
+  config.negatives = K;
+  config.shared_negatives = true;
+  config.remove_accidental_hits = true;
+  config.log_q_correction = true;
+  config.sampler.kind = "popularity";
+  config.sampler.counts =
+      std::make_shared<std::vector<int64_t>>(std::vector<int64_t>{0, 0, 0, 4, 9, 1, 0, 3, 2, 7});
+  SampledSoftmaxObjective objective(backend, config);
+
+  // Two users (rows 17 and 30) with loss steps on items 5, 7 and 4, 8.
+  SequenceBatch batch = small_batch();
+  batch.valid_users = 2;
+  batch.user_row = {17, 30};
+  batch.item = {5, 7, 1, 4, 8, 0};
+  batch.step_mask = {1, 1, 1, 1, 1, 0};
+  RowRequests requests;
+  const auto prepared = objective.prepare(batch, 11, requests);
+  const std::vector<int64_t> ids = requests.finish();
+  const auto& sampled = dynamic_cast<const SampledSoftmaxBatch&>(*prepared);
+  ASSERT_EQ(sampled.loss_steps, 4);
+  ASSERT_EQ(static_cast<int>(sampled.shared_ids.size()), K);
+
+  // The same draws for a batch of other users (another rank's, or another split).
+  SequenceBatch other = batch;
+  other.user_row = {99, 3};
+  RowRequests other_requests;
+  const auto other_prepared = objective.prepare(other, 11, other_requests);
+  EXPECT_EQ(dynamic_cast<const SampledSoftmaxBatch&>(*other_prepared).shared_ids,
+            sampled.shared_ids);
+  // And other draws at another step.
+  RowRequests next_requests;
+  EXPECT_NE(dynamic_cast<const SampledSoftmaxBatch&>(*objective.prepare(batch, 12, next_requests))
+                .shared_ids,
+            sampled.shared_ids);
+
+  // Only the positives and the K draws are fetched.
+  for (const int64_t id : ids) {
+    const bool drawn = std::find(sampled.shared_ids.begin(), sampled.shared_ids.end(), id) !=
+                       sampled.shared_ids.end();
+    EXPECT_TRUE(id == 5 || id == 7 || id == 4 || id == 8 || drawn) << "row of id " << id;
+  }
+  for (int k = 0; k < K; ++k) EXPECT_EQ(ids[sampled.shared_rows[k]], sampled.shared_ids[k]);
+
+  // The loss: each loss step's softmax over its positive and the draws that are not its own
+  // item, with the log-Q offsets of the popularity sampler.
+  const int64_t n = batch.batch_users * batch.max_steps;
+  std::vector<float> user(static_cast<size_t>(n * 2)), rows(ids.size() * 2);
+  std::mt19937 generator(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (float& value : user) value = normal(generator);
+  for (float& value : rows) value = normal(generator);
+  double expected = 0;
+  bool some_hit = false;
+  for (int64_t step = 0; step < n; ++step) {
+    if (!sampled.loss_step[step]) continue;
+    auto logit = [&](int32_t row, int slot) {
+      return user[step * 2] * rows[row * 2] + user[step * 2 + 1] * rows[row * 2 + 1] +
+             double(sampled.logit_offset[step * (K + 1) + slot]);
+    };
+    const double positive = logit(sampled.positive[step], 0);
+    double denominator = std::exp(positive);
+    for (int k = 0; k < K; ++k) {
+      if (sampled.shared_ids[k] == batch.item[step]) {
+        some_hit = true;
+        continue;
+      }
+      denominator += std::exp(logit(sampled.shared_rows[k], k + 1));
+    }
+    expected += std::log(denominator) - positive;
+  }
+  EXPECT_TRUE(some_hit) << "the test means to cover an accidental hit: draw more";
+  EXPECT_NEAR(
+      objective.forward(*prepared, user.data(), rows.data(), static_cast<int64_t>(ids.size())),
+      expected, 1e-5);
+
+  // The batch's own items are not a catalogue draw to share.
+  config.sampler.kind = "in_batch";
+  EXPECT_THROW(SampledSoftmaxObjective(backend, config), Error);
+}
+
 }  // namespace
 }  // namespace slatetrain

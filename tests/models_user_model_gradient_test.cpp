@@ -141,6 +141,9 @@ TEST(GruUserModelGradients, SampledSoftmaxMatchesFiniteDifferences) {
     spec.sampler = sampler;  // the non-uniform ones with the log-Q correction
     check_model_gradients(spec);
   }
+  spec.sampler = "popularity";
+  spec.shared_negatives = true;  // one set of draws for every step of the batch
+  check_model_gradients(spec);
 }
 
 TEST(GruUserModelGradients, MixedObjectiveMatchesFiniteDifferences) {

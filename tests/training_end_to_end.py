@@ -120,6 +120,8 @@ def case_equivalence(args, ranks):
         "mixed": ["objective.kind=mixed", "objective.sampler=popularity",
                   "objective.catalogue_weight=0.5"],
         "mixed-full": ["objective.kind=mixed", "objective.catalogue=full_softmax"],
+        "shared-negatives": ["objective.kind=sampled_softmax", "objective.sampler=popularity",
+                             "objective.shared_negatives=true"],
         "transformer": ["model.kind=transformer", "objective.kind=mixed", "model.dropout=0.3"],
     }
     for name, extra in variants.items():
