@@ -53,7 +53,8 @@ def common_overrides(settings):
         "model.interaction_type_embedding": "true" if settings["interaction_type_embedding"]
         else "false",
         "model.update_every_step": "false", "model.init_scale": settings["init_scale"],
-        "objective.kind": "slate", "optimizer.dense.kind": "adamw",
+        "objective.kind": "slate", "objective.slate_head": "none",
+        "optimizer.dense.kind": "adamw",
         "optimizer.dense.learning_rate": settings["dense_learning_rate"],
         "optimizer.dense.weight_decay": 0.0, "optimizer.embedding.kind": "adam",
         "optimizer.embedding.learning_rate": settings["embedding_learning_rate"],
