@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 #include <vector>
 
 #include "core/error.hpp"
@@ -13,7 +14,10 @@ namespace slatetrain {
 
 SampledSoftmaxObjective::SampledSoftmaxObjective(Backend& backend,
                                                  const SampledSoftmaxObjectiveConfig& config)
-    : backend_(backend), config_(config), sampler_(make_negative_sampler(config.sampler)) {
+    : backend_(backend),
+      config_(config),
+      sampler_(make_negative_sampler(config.sampler)),
+      shared_loss_(backend, config.dim) {
   REQUIRE(config.negatives > 0,
           "objective.negatives must be positive for sampled_softmax, not " << config.negatives);
   REQUIRE(!config.shared_negatives || config.sampler.kind == "uniform" ||
@@ -58,13 +62,13 @@ std::unique_ptr<ObjectiveBatch> SampledSoftmaxObjective::prepare(const SequenceB
     out->loss_step[step] = 1;
     ++out->loss_steps;
   }
-  // c(i) = log(K q(i)), subtracted from every candidate's logit.
-  const double log_k = std::log(static_cast<double>(K));
-  if (config_.log_q_correction) out->logit_offset.assign(static_cast<size_t>(n * (K + 1)), 0.0f);
   if (config_.shared_negatives) {
     prepare_shared(batch, step_seed, requests, *out);
     return out;
   }
+  // c(i) = log(K q(i)), subtracted from every candidate's logit.
+  const double log_k = std::log(static_cast<double>(K));
+  if (config_.log_q_correction) out->logit_offset.assign(static_cast<size_t>(n * (K + 1)), 0.0f);
   const NegativeDraws draws = sampler_->draw(batch, out->loss_step, K, step_seed);
   for (int64_t step = 0; step < n; ++step) {
     if (!out->loss_step[step]) continue;
@@ -98,15 +102,45 @@ void SampledSoftmaxObjective::prepare_shared(const SequenceBatch& batch, uint64_
   out.shared_rows.assign(static_cast<size_t>(K), -1);
   if (out.loss_steps == 0) return;
   for (int k = 0; k < K; ++k) requests.need(out.shared_ids[k], &out.shared_rows[k]);
+  if (config_.log_q_correction) {
+    out.positive_offset.assign(static_cast<size_t>(n), 0.0f);
+    for (int k = 0; k < K; ++k)
+      out.shared_offset.push_back(static_cast<float>(-(log_k + shared.negative_log_q[k])));
+  }
   for (int64_t step = 0; step < n; ++step) {
     if (!out.loss_step[step]) continue;
     requests.need(batch.item[step], &out.positive[step]);
-    if (!config_.log_q_correction) continue;
-    float* offset = out.logit_offset.data() + step * (K + 1);
-    offset[0] = static_cast<float>(-(log_k + own.positive_log_q[step]));
-    for (int k = 0; k < K; ++k)
-      offset[k + 1] = static_cast<float>(-(log_k + shared.negative_log_q[k]));
+    if (config_.log_q_correction)
+      out.positive_offset[step] = static_cast<float>(-(log_k + own.positive_log_q[step]));
   }
+}
+
+double SampledSoftmaxObjective::forward_shared(const SampledSoftmaxBatch& batch, const float* user,
+                                               const float* rows, int64_t num_rows) {
+  const int K = config_.negatives;
+  SharedNegativesInput input;
+  input.shared = batch.shared_rows;
+  // The draws of each row, to find a step's accidental hits without comparing all K.
+  std::unordered_map<int32_t, std::vector<int32_t>> draws_of_row;
+  if (config_.remove_accidental_hits) {
+    for (int k = 0; k < K; ++k) draws_of_row[batch.shared_rows[k]].push_back(k);
+  }
+  for (int64_t step = 0; step < batch.steps; ++step) {
+    if (!batch.loss_step[step]) continue;
+    const int64_t i = static_cast<int64_t>(input.loss_index.size());
+    input.loss_index.push_back(static_cast<int32_t>(step));
+    input.positive.push_back(batch.positive[step]);
+    if (!batch.positive_offset.empty())
+      input.positive_offset.push_back(batch.positive_offset[step]);
+    const auto hits = draws_of_row.find(batch.positive[step]);
+    if (hits == draws_of_row.end()) continue;
+    for (const int32_t k : hits->second)
+      input.accidental_hits.push_back(static_cast<int32_t>(i * K + k));
+  }
+  input.shared_offset = batch.shared_offset;
+  shared_forward_ = true;
+  backward_ready_ = true;
+  return shared_loss_.forward(input, user, batch.steps, rows, num_rows);
 }
 
 double SampledSoftmaxObjective::forward(const ObjectiveBatch& objective_batch, const float* user,
@@ -118,28 +152,15 @@ double SampledSoftmaxObjective::forward(const ObjectiveBatch& objective_batch, c
   num_rows_ = num_rows;
   user_ = user;
   rows_ = rows;
+  if (!batch->shared_ids.empty()) return forward_shared(*batch, user, rows, num_rows);
+  shared_forward_ = false;
   const int64_t n = steps_;
   // Steps outside the loss point at row 0 (any valid row) and are masked.
   std::vector<int32_t> positive(batch->positive);
   for (int32_t& row : positive) row = std::max(row, 0);
   upload(backend_, positive_, positive.data(), n);
   upload(backend_, loss_step_, batch->loss_step.data(), n);
-  const int K = config_.negatives;
-  if (batch->shared_ids.empty()) {
-    upload(backend_, negative_, batch->negative.data(), n * K);
-  } else {
-    // Every loss step against the shared rows, less its own item (an accidental hit).
-    shared_negative_.assign(static_cast<size_t>(n * K), -1);
-    for (int64_t step = 0; step < n; ++step) {
-      if (!batch->loss_step[step]) continue;
-      for (int k = 0; k < K; ++k) {
-        const int32_t row = batch->shared_rows[k];
-        const bool hit = config_.remove_accidental_hits && row == batch->positive[step];
-        shared_negative_[step * K + k] = hit ? -1 : row;
-      }
-    }
-    upload(backend_, negative_, shared_negative_.data(), n * K);
-  }
+  upload(backend_, negative_, batch->negative.data(), n * config_.negatives);
   has_offset_ = !batch->logit_offset.empty();
   if (has_offset_)
     upload(backend_, logit_offset_, batch->logit_offset.data(), n * (config_.negatives + 1));
@@ -153,6 +174,10 @@ double SampledSoftmaxObjective::forward(const ObjectiveBatch& objective_batch, c
 void SampledSoftmaxObjective::backward(float* duser, float* drows, float gradient_scale) {
   REQUIRE(backward_ready_, "SampledSoftmaxObjective::backward without a forward before it");
   backward_ready_ = false;
+  if (shared_forward_) {
+    shared_loss_.backward(duser, drows, gradient_scale);
+    return;
+  }
   const int64_t n = steps_;
   backend_.zero(duser, static_cast<size_t>(n * config_.dim) * sizeof(float));
   if (loss_steps_ == 0) return;

@@ -23,6 +23,7 @@
 #include "data/id_conventions.hpp"
 #include "models/negative_sampler.hpp"
 #include "models/objective.hpp"
+#include "models/shared_negatives_loss.hpp"
 
 namespace slatetrain {
 
@@ -42,8 +43,10 @@ struct SampledSoftmaxBatch final : ObjectiveBatch {
   std::vector<int32_t> positive;    // [n] row of the clicked item; -1 on steps outside the loss
   std::vector<int32_t> negative;    // [n, K] rows of the negatives; -1 outside the loss
   std::vector<float> logit_offset;  // [n, K+1] the log-Q correction; empty without it
-  // shared_negatives: negative is empty until forward; these [K] are the draws and their rows.
+  // shared_negatives (negative and logit_offset stay empty): the [K] draws, their rows and
+  // log-Q offsets, and each step's own offset [n] (both empty without the correction).
   std::vector<int32_t> shared_ids, shared_rows;
+  std::vector<float> shared_offset, positive_offset;
 };
 
 class SampledSoftmaxObjective final : public Objective {
@@ -70,11 +73,15 @@ class SampledSoftmaxObjective final : public Objective {
   // prepare() with shared_negatives: the positives' rows and log q, the shared draws' rows.
   void prepare_shared(const SequenceBatch& batch, uint64_t step_seed, RowRequests& requests,
                       SampledSoftmaxBatch& out) const;
+  // forward() with shared_negatives: the loss steps against the shared rows in one product.
+  double forward_shared(const SampledSoftmaxBatch& batch, const float* user, const float* rows,
+                        int64_t num_rows);
 
   bool has_offset_ = false;
   std::unique_ptr<NegativeSampler> sampler_;
   Tensor positive_, negative_ /*[n, K]*/, logit_offset_ /*[n, K+1]*/, loss_step_;  // device
-  std::vector<int32_t> shared_negative_;  // host [n, K]: the shared rows, spread over the steps
+  SharedNegativesLoss shared_loss_;  // shared_negatives: the matrix-product scoring
+  bool shared_forward_ = false;      // whether the last forward was shared_loss_'s
 };
 
 }  // namespace slatetrain

@@ -361,8 +361,10 @@ TEST(SampledSoftmaxObjective, SharedNegativesAreOneDrawForTheWholeBatch) {
   for (int64_t step = 0; step < n; ++step) {
     if (!sampled.loss_step[step]) continue;
     auto logit = [&](int32_t row, int slot) {
+      const float offset =
+          slot == 0 ? sampled.positive_offset[step] : sampled.shared_offset[slot - 1];
       return user[step * 2] * rows[row * 2] + user[step * 2 + 1] * rows[row * 2 + 1] +
-             double(sampled.logit_offset[step * (K + 1) + slot]);
+             double(offset);
     };
     const double positive = logit(sampled.positive[step], 0);
     double denominator = std::exp(positive);
@@ -376,6 +378,14 @@ TEST(SampledSoftmaxObjective, SharedNegativesAreOneDrawForTheWholeBatch) {
     expected += std::log(denominator) - positive;
   }
   EXPECT_TRUE(some_hit) << "the test means to cover an accidental hit: draw more";
+  // The popularity sampler's log-Q: q(i) = (clicks_i + 1)^0.75 / the sum over items 3..9.
+  const std::vector<int64_t>& clicks = *config.sampler.counts;
+  double total = 0;
+  for (int64_t item = 3; item < 10; ++item) total += std::pow(clicks[item] + 1.0, 0.75);
+  for (int k = 0; k < K; ++k) {
+    const double q = std::pow(clicks[sampled.shared_ids[k]] + 1.0, 0.75) / total;
+    EXPECT_NEAR(sampled.shared_offset[k], -std::log(K * q), 1e-5) << "draw " << k;
+  }
   EXPECT_NEAR(
       objective.forward(*prepared, user.data(), rows.data(), static_cast<int64_t>(ids.size())),
       expected, 1e-5);
