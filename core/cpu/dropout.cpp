@@ -25,7 +25,7 @@ void require_dropout(const char* op, int64_t rows, int64_t width, const DropoutM
 // them), hence the clones (core/cpu/vector_clones.hpp): ~8x faster than the scalar loop.
 SLATETRAIN_VECTOR_CLONES void dropout_row(float* out, const float* in, uint64_t row_base,
                                           uint64_t threshold, float keep_scale, int64_t width) {
-#pragma GCC ivdep
+  SLATETRAIN_IVDEP
   for (int64_t e = 0; e < width; ++e) {
     const float factor =
         mix64(row_base + static_cast<uint64_t>(e)) >= threshold ? keep_scale : 0.0f;

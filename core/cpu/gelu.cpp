@@ -41,7 +41,7 @@ inline float fast_erf(float x) {
 // Elements [begin, end); y may be x, dx may be dy (elementwise, no dependence between elements).
 SLATETRAIN_VECTOR_CLONES void gelu_forward_range(float* y, const float* x, int64_t begin,
                                                  int64_t end) {
-#pragma GCC ivdep
+  SLATETRAIN_IVDEP
   for (int64_t i = begin; i < end; ++i) {
     const float value = x[i];
     y[i] = 0.5f * value * (1.0f + fast_erf(value * kInverseSqrt2));
@@ -51,7 +51,7 @@ SLATETRAIN_VECTOR_CLONES void gelu_forward_range(float* y, const float* x, int64
 // d/dx x Phi(x) = Phi(x) + x phi(x).
 SLATETRAIN_VECTOR_CLONES void gelu_backward_range(float* dx, const float* dy, const float* x,
                                                   int64_t begin, int64_t end) {
-#pragma GCC ivdep
+  SLATETRAIN_IVDEP
   for (int64_t i = begin; i < end; ++i) {
     const float value = x[i];
     const float cdf = 0.5f * (1.0f + fast_erf(value * kInverseSqrt2));

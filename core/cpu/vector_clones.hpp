@@ -10,3 +10,12 @@
 #else
 #define SLATETRAIN_VECTOR_CLONES
 #endif
+
+// Before a loop whose iterations do not depend on each other (an output may alias its input
+// element by element): GCC's ivdep lets it vectorise without run-time overlap checks. Clang
+// does not know that pragma and warns about it.
+#if defined(__GNUC__) && !defined(__clang__)
+#define SLATETRAIN_IVDEP _Pragma("GCC ivdep")
+#else
+#define SLATETRAIN_IVDEP
+#endif
