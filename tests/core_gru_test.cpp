@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/cpu/fast_activations.hpp"
 #include "core/cpu_backend.hpp"
 #include "tests/core_test_util.hpp"
 
@@ -144,6 +146,78 @@ TEST(CoreGru, LargeBatchSplitsProductsAndMatchesOneThread) {
   EXPECT_TRUE(arrays_near(output_3, output_1, 1e-6, 1e-6));
   EXPECT_TRUE(arrays_near(dx_3, dx_1, 1e-5, 1e-5));
   EXPECT_TRUE(arrays_near(dw_hh_3, dw_hh_1, 1e-4, 1e-5));
+}
+
+// The gate loops run in the processor's widest clone (core/cpu/vector_clones.hpp); every clone
+// must round as plain scalar code does. With W_ih the identity (I = 3H) and W_hh zero, the
+// matrix products are exact, so the states, the input gradient (= the input side's
+// d(pre-activations)) and dL/dh0 can be compared with memcmp against scalar loops here.
+TEST(CoreGru, GateLoopsBitwiseAsScalarCode) {
+  const int B = 37, T = 5, H = 67, I = 3 * H;  // H: odd, so every clone runs its tail too
+  GruCase gru(B, T, I, H, 60);
+  std::fill(gru.w_ih.begin(), gru.w_ih.end(), 0.0f);
+  for (int k = 0; k < 3 * H; ++k) gru.w_ih[size_t(k * I + k)] = 1.0f;
+  std::fill(gru.w_hh.begin(), gru.w_hh.end(), 0.0f);
+  for (size_t i = 0; i < gru.advance.size(); i += 4) gru.advance[i] = 0;
+  CpuBackend backend(2);
+  std::vector<float> workspace;
+  const auto output = gru.forward(backend, &workspace);
+  const auto doutput = random_values(output.size(), 61);
+  std::vector<float> dx(gru.x.size()), dh0(gru.h0.size());
+  backend.gru_backward(dx.data(), dh0.data(), nullptr, nullptr, nullptr, nullptr, doutput.data(),
+                       gru.x.data(), gru.h0.data(), gru.advance.data(), gru.w_ih.data(),
+                       gru.w_hh.data(), output.data(), workspace.data(), B, T, I, H);
+
+  std::vector<float> expected(output.size()), gates(size_t(B * T * 4 * H));
+  for (int b = 0; b < B; ++b) {
+    const float* previous = &gru.h0[size_t(b * H)];
+    for (int t = 0; t < T; ++t) {
+      const int step = b * T + t;
+      const float* x = &gru.x[size_t(step * I)];
+      float* next = &expected[size_t(step * H)];
+      float* gate = &gates[size_t(step * 4 * H)];
+      for (int j = 0; j < H; ++j) {
+        const float r = cpu::fast_sigmoid((x[j] + gru.b_ih[size_t(j)]) + gru.b_hh[size_t(j)]);
+        const float z =
+            cpu::fast_sigmoid((x[H + j] + gru.b_ih[size_t(H + j)]) + gru.b_hh[size_t(H + j)]);
+        const float hn = gru.b_hh[size_t(2 * H + j)];
+        const float n = cpu::fast_tanh((x[2 * H + j] + gru.b_ih[size_t(2 * H + j)]) + r * hn);
+        gate[j] = r, gate[H + j] = z, gate[2 * H + j] = n, gate[3 * H + j] = hn;
+        next[j] = gru.advance[size_t(step)] ? (1.0f - z) * n + z * previous[j] : previous[j];
+      }
+      previous = next;
+    }
+  }
+  EXPECT_EQ(0, std::memcmp(output.data(), expected.data(), output.size() * sizeof(float)));
+
+  std::vector<float> expected_dx(dx.size(), 0.0f), expected_dh0(dh0.size());
+  for (int b = 0; b < B; ++b) {
+    std::vector<float> dh(size_t(H), 0.0f);
+    for (int t = T - 1; t >= 0; --t) {
+      const int step = b * T + t;
+      const float* dout = &doutput[size_t(step * H)];
+      const float* gate = &gates[size_t(step * 4 * H)];
+      const float* previous = t > 0 ? &expected[size_t((step - 1) * H)] : &gru.h0[size_t(b * H)];
+      float* dx_step = &expected_dx[size_t(step * I)];
+      for (int j = 0; j < H; ++j) {
+        if (!gru.advance[size_t(step)]) {
+          dh[size_t(j)] += dout[j];
+          continue;
+        }
+        const float r = gate[j], z = gate[H + j], n = gate[2 * H + j], hn = gate[3 * H + j];
+        const float grad = dh[size_t(j)] + dout[j];
+        const float dn_pre = grad * (1.0f - z) * (1.0f - n * n);
+        const float dz_pre = grad * (previous[j] - n) * z * (1.0f - z);
+        dx_step[j] = dn_pre * hn * r * (1.0f - r);
+        dx_step[H + j] = dz_pre;
+        dx_step[2 * H + j] = dn_pre;
+        dh[size_t(j)] = grad * z;
+      }
+    }
+    std::copy(dh.begin(), dh.end(), expected_dh0.begin() + b * H);
+  }
+  EXPECT_EQ(0, std::memcmp(dx.data(), expected_dx.data(), dx.size() * sizeof(float)));
+  EXPECT_EQ(0, std::memcmp(dh0.data(), expected_dh0.data(), dh0.size() * sizeof(float)));
 }
 
 TEST(CoreGru, NullInitialStateMeansZeros) {

@@ -94,6 +94,49 @@ TEST(CoreSlate, ScoresOfWideSlatesBitwiseAsColumnOrderDots) {
   EXPECT_EQ(0, std::memcmp(scores.data(), expected.data(), scores.size() * sizeof(float)));
 }
 
+// The gradient loops run in the processor's widest clone (core/cpu/vector_clones.hpp): duser and
+// drows must be bitwise those of scalar loops in the same order (items in slate order; steps in
+// order for a row), at any thread count.
+TEST(CoreSlate, ScoresBackwardBitwiseAsScalarLoops) {
+  const int n = 41, slate = 26, dim = 67, row_count = 50, bias_size = 27;
+  const auto user = random_values(n * dim, 66);
+  const auto rows = random_values(row_count * dim, 67);
+  const auto dscores = random_values(n * slate, 68);
+  const auto drows_start = random_values(row_count * dim, 69);  // drows accumulate
+  std::vector<int32_t> slate_index(static_cast<size_t>(n * slate));
+  std::vector<int32_t> slate_length(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    slate_length[size_t(i)] = (i * 5) % bias_size;
+    for (int j = 0; j < slate; ++j)
+      slate_index[size_t(i * slate + j)] =
+          (i * 7 + j * 3) % 11 == 0 ? -1 : (i * 13 + j * 29) % row_count;
+  }
+  std::vector<float> expected_duser(size_t(n * dim), 0.0f), expected_drows = drows_start;
+  for (int i = 0; i < n; ++i) {
+    for (int j = 1; j < slate; ++j) {
+      const int32_t row = slate_index[size_t(i * slate + j)];
+      if (row < 0) continue;
+      const float grad = dscores[size_t(i * slate + j)];
+      for (int c = 0; c < dim; ++c) {
+        expected_duser[size_t(i * dim + c)] += grad * rows[size_t(row * dim + c)];
+        expected_drows[size_t(row * dim + c)] += grad * user[size_t(i * dim + c)];
+      }
+    }
+  }
+  for (const int threads : {1, 3}) {
+    CpuBackend backend(threads);
+    std::vector<float> duser(size_t(n * dim)), drows = drows_start;
+    std::vector<float> dbias(size_t(bias_size), 0.0f);
+    backend.slate_scores_backward(duser.data(), drows.data(), dbias.data(), dscores.data(),
+                                  user.data(), rows.data(), slate_index.data(), slate_length.data(),
+                                  n, slate, dim, row_count, bias_size);
+    EXPECT_EQ(0, std::memcmp(duser.data(), expected_duser.data(), duser.size() * sizeof(float)))
+        << threads << " threads";
+    EXPECT_EQ(0, std::memcmp(drows.data(), expected_drows.data(), drows.size() * sizeof(float)))
+        << threads << " threads";
+  }
+}
+
 TEST(CoreSlate, ScoresRefuseBadLength) {
   CpuBackend backend(1);
   SlateCase slate;

@@ -11,6 +11,7 @@
 
 #include "core/cpu/blas.hpp"
 #include "core/cpu/fast_activations.hpp"
+#include "core/cpu/vector_clones.hpp"
 #include "core/cpu_backend.hpp"
 #include "core/error.hpp"
 
@@ -40,13 +41,14 @@ GruWorkspace split_workspace(float* workspace, int64_t batch, int64_t steps, int
 }
 
 // One step of one sequence: the gates (kept for the backward pass) and the next state. The
-// restrict-qualified parameters let GCC vectorise the loop without run-time overlap checks.
-void gru_cell_forward(float* __restrict gate_r, float* __restrict gate_z, float* __restrict gate_n,
-                      float* __restrict gate_hn, float* __restrict next,
-                      const float* __restrict x_r, const float* __restrict x_z,
-                      const float* __restrict x_n, const float* __restrict h_r,
-                      const float* __restrict h_z, const float* __restrict h_n,
-                      const float* __restrict previous, bool moves, int64_t hidden) {
+// restrict-qualified parameters let GCC vectorise the loop without run-time overlap checks;
+// always inlined, so that each clone of gru_cells_forward vectorises it for its own target.
+__attribute__((always_inline)) inline void gru_cell_forward(
+    float* __restrict gate_r, float* __restrict gate_z, float* __restrict gate_n,
+    float* __restrict gate_hn, float* __restrict next, const float* __restrict x_r,
+    const float* __restrict x_z, const float* __restrict x_n, const float* __restrict h_r,
+    const float* __restrict h_z, const float* __restrict h_n, const float* __restrict previous,
+    bool moves, int64_t hidden) {
   for (int64_t j = 0; j < hidden; ++j) {
     const float r = cpu::fast_sigmoid(x_r[j] + h_r[j]);
     const float z = cpu::fast_sigmoid(x_z[j] + h_z[j]);
@@ -57,6 +59,70 @@ void gru_cell_forward(float* __restrict gate_r, float* __restrict gate_z, float*
     gate_n[j] = n;
     gate_hn[j] = hn;
     next[j] = moves ? (1.0f - z) * n + z * previous[j] : previous[j];
+  }
+}
+
+// Step t of sequences [begin, end). Cloned for wider vectors (core/cpu/vector_clones.hpp);
+// gru.cpp is compiled without floating-point contraction, so every clone rounds as the
+// baseline does and the states are bitwise the same on any x86-64 processor.
+SLATETRAIN_VECTOR_CLONES void gru_cells_forward(const GruWorkspace& ws, float* output,
+                                                const uint8_t* advance, int64_t begin, int64_t end,
+                                                int64_t t, int64_t T, int64_t H) {
+  for (int64_t b = begin; b < end; ++b) {
+    const int64_t step = b * T + t;
+    const float* x_r = ws.input_gates + step * 3 * H;
+    const float* h_r = ws.hidden_gates + b * 3 * H;
+    float* gate_r = ws.gates + step * 4 * H;
+    gru_cell_forward(gate_r, gate_r + H, gate_r + 2 * H, gate_r + 3 * H, output + step * H, x_r,
+                     x_r + H, x_r + 2 * H, h_r, h_r + H, h_r + 2 * H, ws.previous_state + step * H,
+                     advance[step] != 0, H);
+  }
+}
+
+// The gates' part of one step's backward pass for one sequence (restrict and always inlined
+// as gru_cell_forward is): d(pre-activations) on both sides, and dL/dh_{t-1} through the
+// direct paths.
+__attribute__((always_inline)) inline void gru_cell_backward(
+    float* __restrict dx_gates, float* __restrict dh_gates, float* __restrict dh,
+    const float* __restrict dout, const float* __restrict gates, const float* __restrict previous,
+    int64_t hidden) {
+  const int64_t H = hidden;
+  for (int64_t j = 0; j < H; ++j) {
+    const float r = gates[j], z = gates[H + j], n = gates[2 * H + j];
+    const float hn = gates[3 * H + j];
+    const float grad = dh[j] + dout[j];
+    const float dn_pre = grad * (1.0f - z) * (1.0f - n * n);
+    const float dz_pre = grad * (previous[j] - n) * z * (1.0f - z);
+    const float dr_pre = dn_pre * hn * r * (1.0f - r);
+    dx_gates[j] = dr_pre;
+    dx_gates[H + j] = dz_pre;
+    dx_gates[2 * H + j] = dn_pre;
+    dh_gates[j] = dr_pre;
+    dh_gates[H + j] = dz_pre;
+    dh_gates[2 * H + j] = dn_pre * r;
+    dh[j] = grad * z;
+  }
+}
+
+// Step t's gate gradients for sequences [begin, end). Cloned as gru_cells_forward is.
+SLATETRAIN_VECTOR_CLONES void gru_cells_backward(const GruWorkspace& ws, float* input_grads,
+                                                 const float* doutput, const uint8_t* advance,
+                                                 int64_t begin, int64_t end, int64_t t, int64_t T,
+                                                 int64_t H) {
+  for (int64_t b = begin; b < end; ++b) {
+    const int64_t step = b * T + t;
+    float* dh = ws.state_grad + b * H;
+    const float* dout = doutput + step * H;
+    float* dx_gates = input_grads + step * 3 * H;
+    float* dh_gates = ws.hidden_grads + step * 3 * H;
+    if (!advance[step]) {
+      for (int64_t j = 0; j < H; ++j) dh[j] += dout[j];
+      std::memset(dx_gates, 0, static_cast<size_t>(3 * H) * sizeof(float));
+      std::memset(dh_gates, 0, static_cast<size_t>(3 * H) * sizeof(float));
+      continue;
+    }
+    gru_cell_backward(dx_gates, dh_gates, dh, dout, ws.gates + step * 4 * H,
+                      ws.previous_state + step * H, H);
   }
 }
 
@@ -102,23 +168,7 @@ void CpuBackend::gru_forward(float* output, float* workspace, const float* input
     add_bias(ws.hidden_gates, bias_hh, B, 3 * H);
 
     parallel_for(B, 8, [&](int64_t begin, int64_t end) {
-      for (int64_t b = begin; b < end; ++b) {
-        const int64_t step = b * T + t;
-        const float* x_r = ws.input_gates + step * 3 * H;
-        const float* x_z = x_r + H;
-        const float* x_n = x_z + H;
-        const float* h_r = ws.hidden_gates + b * 3 * H;
-        const float* h_z = h_r + H;
-        const float* h_n = h_z + H;
-        const float* previous = ws.previous_state + step * H;
-        float* gate_r = ws.gates + step * 4 * H;
-        float* gate_z = gate_r + H;
-        float* gate_n = gate_z + H;
-        float* gate_hn = gate_n + H;
-        float* next = output + step * H;
-        gru_cell_forward(gate_r, gate_z, gate_n, gate_hn, next, x_r, x_z, x_n, h_r, h_z, h_n,
-                         previous, advance[step] != 0, H);
-      }
+      gru_cells_forward(ws, output, advance, begin, end, t, T, H);
     });
   }
 }
@@ -143,36 +193,7 @@ void CpuBackend::gru_backward(float* dinput, float* dinitial_state, float* dweig
     // state_grad becomes dL/dh_{t-1} through the gates' direct paths; the W_hh path is added
     // by the matrix product below.
     parallel_for(B, 8, [&](int64_t begin, int64_t end) {
-      for (int64_t b = begin; b < end; ++b) {
-        const int64_t step = b * T + t;
-        float* dh = ws.state_grad + b * H;
-        const float* dout = doutput + step * H;
-        float* dx_gates = input_grads + step * 3 * H;
-        float* dh_gates = ws.hidden_grads + step * 3 * H;
-        if (!advance[step]) {
-          for (int64_t j = 0; j < H; ++j) dh[j] += dout[j];
-          std::memset(dx_gates, 0, static_cast<size_t>(3 * H) * sizeof(float));
-          std::memset(dh_gates, 0, static_cast<size_t>(3 * H) * sizeof(float));
-          continue;
-        }
-        const float* gates = ws.gates + step * 4 * H;
-        const float* previous = ws.previous_state + step * H;
-        for (int64_t j = 0; j < H; ++j) {
-          const float r = gates[j], z = gates[H + j], n = gates[2 * H + j];
-          const float hn = gates[3 * H + j];
-          const float grad = dh[j] + dout[j];
-          const float dn_pre = grad * (1.0f - z) * (1.0f - n * n);
-          const float dz_pre = grad * (previous[j] - n) * z * (1.0f - z);
-          const float dr_pre = dn_pre * hn * r * (1.0f - r);
-          dx_gates[j] = dr_pre;
-          dx_gates[H + j] = dz_pre;
-          dx_gates[2 * H + j] = dn_pre;
-          dh_gates[j] = dr_pre;
-          dh_gates[H + j] = dz_pre;
-          dh_gates[2 * H + j] = dn_pre * r;
-          dh[j] = grad * z;
-        }
-      }
+      gru_cells_backward(ws, input_grads, doutput, advance, begin, end, t, T, H);
     });
     // dL/dh_{t-1} += hidden_grads[:, t] [B, 3H] W_hh [3H, H].
     cpu::sgemm(gemm_pool(), false, false, B, H, 3 * H, 1.0f, ws.hidden_grads + t * 3 * H, T * 3 * H,

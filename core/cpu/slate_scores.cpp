@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/cpu/row_dots.hpp"
+#include "core/cpu/vector_clones.hpp"
 #include "core/cpu_backend.hpp"
 #include "core/error.hpp"
 
@@ -26,6 +27,73 @@ void check_slate_inputs(const char* op, const int32_t* slate_index, const int32_
   }
 }
 
+// The steps' slates are spread over a rows buffer far larger than the caches: a slate's rows
+// are requested while the step before is computed, so their misses overlap with arithmetic.
+constexpr int64_t kStepsAhead = 2;
+
+// Columns [column_begin, column_end) of the step's slate rows; for_write when they are to be
+// written (a thread prefetches only the columns it owns, so no line moves between threads).
+inline void prefetch_slate_rows(const float* rows, const int32_t* step_index, int64_t slate,
+                                int64_t dim, int64_t column_begin, int64_t column_end,
+                                bool for_write) {
+  for (int64_t j = 1; j < slate; ++j) {
+    if (step_index[j] < 0) continue;
+    const float* row = rows + int64_t{step_index[j]} * dim;
+    for (int64_t c = column_begin; c < column_end; c += CpuBackend::kFloatsPerCacheLine) {
+      if (for_write) {
+        __builtin_prefetch(row + c, 1, 3);
+      } else {
+        __builtin_prefetch(row + c, 0, 3);
+      }
+    }
+  }
+}
+
+// duser of steps [begin, end): sum over the slate of dscore * row, items in slate order.
+// Cloned for wider vectors (core/cpu/vector_clones.hpp); slate_scores.cpp is compiled without
+// floating-point contraction, so every clone gives the baseline's sums bit for bit.
+SLATETRAIN_VECTOR_CLONES void slate_user_gradients(float* duser, const float* dscores,
+                                                   const float* rows, const int32_t* slate_index,
+                                                   int64_t begin, int64_t end, int64_t slate,
+                                                   int64_t dim) {
+  for (int64_t i = begin; i < end; ++i) {
+    if (i + kStepsAhead < end) {
+      prefetch_slate_rows(rows, slate_index + (i + kStepsAhead) * slate, slate, dim, 0, dim, false);
+    }
+    float* __restrict target = duser + i * dim;
+    std::fill(target, target + dim, 0.0f);
+    for (int64_t j = 1; j < slate; ++j) {
+      const int32_t row = slate_index[i * slate + j];
+      if (row < 0) continue;
+      const float grad = dscores[i * slate + j];
+      const float* __restrict source = rows + int64_t{row} * dim;
+      for (int64_t c = 0; c < dim; ++c) target[c] += grad * source[c];
+    }
+  }
+}
+
+// drows, columns [column_begin, column_end) of every listed row: steps in order, so the sums
+// are the same for any split of the columns. Cloned as slate_user_gradients is.
+SLATETRAIN_VECTOR_CLONES void slate_row_gradients(float* drows, const float* dscores,
+                                                  const float* user, const int32_t* slate_index,
+                                                  int64_t n, int64_t slate, int64_t dim,
+                                                  int64_t column_begin, int64_t column_end) {
+  for (int64_t i = 0; i < n; ++i) {
+    if (i + kStepsAhead < n) {
+      prefetch_slate_rows(drows, slate_index + (i + kStepsAhead) * slate, slate, dim, column_begin,
+                          column_end, true);
+    }
+    const float* __restrict source = user + i * dim;
+    for (int64_t j = 1; j < slate; ++j) {
+      const int32_t row = slate_index[i * slate + j];
+      if (row < 0) continue;
+      const float grad = dscores[i * slate + j];
+      float* __restrict target = drows + int64_t{row} * dim;
+      for (int64_t c = column_begin; c < column_end; ++c) target[c] += grad * source[c];
+    }
+  }
+}
+
 }  // namespace
 
 void CpuBackend::slate_scores_forward(float* scores, const float* user, const float* rows,
@@ -38,6 +106,10 @@ void CpuBackend::slate_scores_forward(float* scores, const float* user, const fl
   parallel_for(n, 16, [&](int64_t begin, int64_t end) {
     std::vector<int64_t> scored;  // positions of the step's real items
     for (int64_t i = begin; i < end; ++i) {
+      if (i + kStepsAhead < end) {
+        prefetch_slate_rows(rows, slate_index + (i + kStepsAhead) * slate, slate, dim, 0, dim,
+                            false);
+      }
       float* step_scores = scores + i * slate;
       const float* user_row = user + i * dim;
       const int32_t* step_index = slate_index + i * slate;
@@ -72,32 +144,14 @@ void CpuBackend::slate_scores_backward(float* duser, float* drows, float* dno_cl
                      bias_size);
   if (duser) {
     parallel_for(n, 16, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        float* target = duser + i * dim;
-        std::fill(target, target + dim, 0.0f);
-        for (int64_t j = 1; j < slate; ++j) {
-          const int32_t row = slate_index[i * slate + j];
-          if (row < 0) continue;
-          const float grad = dscores[i * slate + j];
-          const float* source = rows + int64_t{row} * dim;
-          for (int64_t c = 0; c < dim; ++c) target[c] += grad * source[c];
-        }
-      }
+      slate_user_gradients(duser, dscores, rows, slate_index, begin, end, slate, dim);
     });
   }
   if (drows) {
     // Threads own column ranges: race-free and the same sums for any thread count.
     parallel_for_columns(dim, [&](int64_t column_begin, int64_t column_end) {
-      for (int64_t i = 0; i < n; ++i) {
-        const float* source = user + i * dim;
-        for (int64_t j = 1; j < slate; ++j) {
-          const int32_t row = slate_index[i * slate + j];
-          if (row < 0) continue;
-          const float grad = dscores[i * slate + j];
-          float* target = drows + int64_t{row} * dim;
-          for (int64_t c = column_begin; c < column_end; ++c) target[c] += grad * source[c];
-        }
-      }
+      slate_row_gradients(drows, dscores, user, slate_index, n, slate, dim, column_begin,
+                          column_end);
     });
   }
   if (dno_click_bias) {
