@@ -47,6 +47,9 @@ struct ShardedEmbeddingOptions {
   // The prior's rows go through host copies (what a device backend does; tests set it to run
   // that path on the CPU backend, whose rows the prior otherwise updates in place).
   bool stage_prior_rows = false;
+  // Threads that draw the initial rows (host work on every backend); the values do not depend
+  // on it.
+  int init_threads = 1;
 };
 
 // shapes: N ids in the batch, U unique ids, W ranks, R rows requested from this rank.

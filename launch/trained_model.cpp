@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/cpu_backend.hpp"
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "data/hdf5_library_mutex.hpp"
@@ -118,6 +119,8 @@ TrainedModel::TrainedModel(const RunConfig& config, Communicator& host,
   table.dim = config_.model.dim;
   table.seed = hash_mix(seed, kItemStream);
   table.init_scale = static_cast<float>(config_.model.init_scale);
+  table.init_threads =
+      config_.run.threads > 0 ? config_.run.threads : CpuBackend::default_threads();
   const auto& row_optimizer = config_.embedding_optimizer;
   table.optimizer.kind = parse_row_optimizer_kind(row_optimizer.kind);
   table.optimizer.beta1 = static_cast<float>(row_optimizer.beta1);
