@@ -161,6 +161,24 @@ TEST_P(ShardedEmbeddingTest, ForwardGivesTheRowsOfTheFullTable) {
   }
 }
 
+TEST_P(ShardedEmbeddingTest, TheInitialTableIsTheSameForAnyThreadCount) {
+  // Enough rows that the initial draw is split over the threads (chunks of 1024 rows).
+  ShardedEmbeddingOptions one_thread = test_options(GetParam());
+  one_thread.num_items = 5003;
+  ShardedEmbeddingOptions three_threads = one_thread;
+  three_threads.init_threads = 3;
+  ShardedEmbedding first(world_, world_, *backend_, one_thread);
+  ShardedEmbedding second(world_, world_, *backend_, three_threads);
+  const std::vector<float> table = second.table().to_host<float>();
+  EXPECT_TRUE(same_floats(first.table().to_host<float>(), table));
+  for (int64_t row = 0; row < second.local_rows(); row += 997) {
+    for (int64_t j = 0; j < kDim; ++j) {
+      ASSERT_EQ(table[row * kDim + j],
+                ShardedEmbedding::initial_value(kSeed, 0.5f, second.item_of_local_row(row), j));
+    }
+  }
+}
+
 TEST_P(ShardedEmbeddingTest, BackwardAndUpdateMatchTheSingleProcessTable) {
   ShardedEmbedding sharded(world_, world_, *backend_, test_options(GetParam()));
   ShardedEmbedding full(self_, self_, *backend_, test_options(GetParam()));
