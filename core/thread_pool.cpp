@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <exception>
 
 namespace slatetrain {
@@ -9,6 +10,16 @@ namespace slatetrain {
 namespace {
 // True on pool workers and on a caller inside parallel_for: nested loops run inline.
 thread_local bool inside_parallel_loop = false;
+
+// How long a worker watches for the next loop before it sleeps: longer than the gap between
+// two loops of a step, short enough not to matter between steps.
+constexpr auto kSpinTime = std::chrono::microseconds(100);
+
+inline void pause_briefly() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
 }  // namespace
 
 struct ThreadPool::Loop {
@@ -62,11 +73,20 @@ void ThreadPool::parallel_for(int64_t begin, int64_t end, int64_t grain,
     std::lock_guard<std::mutex> lock(mutex_);
     current_ = loop;
     ++generation_;
+    published_generation_.store(generation_);
   }
-  work_ready_.notify_all();
+  // A worker counts itself sleeping before it takes the mutex to wait, so one that missed
+  // this generation is counted here and woken (or sees the generation under the mutex).
+  if (sleeping_.load() > 0) work_ready_.notify_all();
   inside_parallel_loop = true;
   run_chunks(*loop);
   inside_parallel_loop = false;
+  // The other threads' last chunks usually end within microseconds: watch before sleeping.
+  const auto spin_until = std::chrono::steady_clock::now() + kSpinTime;
+  while (loop->finished_chunks.load() != loop->chunk_count &&
+         std::chrono::steady_clock::now() < spin_until) {
+    for (int i = 0; i < 16; ++i) pause_briefly();
+  }
   {
     std::unique_lock<std::mutex> lock(mutex_);
     work_done_.wait(lock, [&] { return loop->finished_chunks.load() == loop->chunk_count; });
@@ -99,10 +119,19 @@ void ThreadPool::worker_loop() {
   inside_parallel_loop = true;
   uint64_t seen_generation = 0;
   for (;;) {
+    // Watch for the next loop for a while, then sleep until one is published.
+    const auto spin_until = std::chrono::steady_clock::now() + kSpinTime;
+    while (published_generation_.load() == seen_generation &&
+           std::chrono::steady_clock::now() < spin_until) {
+      for (int i = 0; i < 16; ++i) pause_briefly();
+    }
     std::shared_ptr<Loop> loop;
     {
+      const bool sleep = published_generation_.load() == seen_generation;
+      if (sleep) sleeping_.fetch_add(1);
       std::unique_lock<std::mutex> lock(mutex_);
       work_ready_.wait(lock, [&] { return stopping_ || generation_ != seen_generation; });
+      if (sleep) sleeping_.fetch_sub(1);
       if (stopping_) return;
       seen_generation = generation_;
       loop = current_;

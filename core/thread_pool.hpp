@@ -1,9 +1,12 @@
 // A small fixed pool of worker threads for the CPU backend's loops, the caller included.
-// Workers sleep on a condition variable between loops; a loop is complete when all of its
-// chunks are, so the caller never waits for a worker that has not started (which matters when
-// ranks share cores and a worker is descheduled).
+// A training step runs hundreds of short loops (a GRU step's gates: tens of microseconds), so
+// a worker that finished a loop watches for the next one for a short while (kSpinMicroseconds)
+// before it sleeps on a condition variable, and the caller wakes sleepers only. A loop is
+// complete when all of its chunks are, so the caller never waits for a worker that has not
+// started (which matters when ranks share cores and a worker is descheduled).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -43,6 +46,10 @@ class ThreadPool {
   std::condition_variable work_done_;
   bool stopping_ = false;
   uint64_t generation_ = 0;
+  // generation_ for the spinning workers, and how many workers sleep (the caller notifies only
+  // then). Both are written under mutex_, read without it.
+  std::atomic<uint64_t> published_generation_{0};
+  std::atomic<int> sleeping_{0};
   std::shared_ptr<Loop> current_;  // shared: a late worker may still hold a finished loop
 };
 

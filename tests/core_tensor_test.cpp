@@ -2,8 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
 #include <numeric>
+#include <set>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "core/backend.hpp"
@@ -83,6 +87,30 @@ TEST(CoreThreadPool, CoversEveryIndexOnceAndRethrows) {
   std::atomic<int64_t> total{0};
   pool.parallel_for(0, 100, 1, [&](int64_t begin, int64_t end) { total += end - begin; });
   EXPECT_EQ(total.load(), 100);
+}
+
+TEST(CoreThreadPool, BackToBackAndSpacedLoopsEachCoverEveryIndex) {
+  // Loops in quick succession (workers still watching for the next one) and loops after a
+  // pause longer than the watch (workers asleep, to be woken): every index once, every time,
+  // and workers take part (on a loaded machine not necessarily all of them).
+  ThreadPool pool(3);
+  std::vector<int> visits(64);
+  std::mutex seen_mutex;
+  std::set<std::thread::id> threads_seen;
+  for (int round = 0; round < 400; ++round) {
+    if (round % 50 == 49) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::fill(visits.begin(), visits.end(), 0);
+    pool.parallel_for(0, 64, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) visits[static_cast<size_t>(i)]++;
+      std::this_thread::sleep_for(std::chrono::microseconds(20));  // a worker can join in
+      std::lock_guard<std::mutex> lock(seen_mutex);
+      threads_seen.insert(std::this_thread::get_id());
+    });
+    for (size_t i = 0; i < visits.size(); ++i) {
+      ASSERT_EQ(visits[i], 1) << "round " << round << " index " << i;
+    }
+  }
+  EXPECT_GE(threads_seen.size(), 2u);
 }
 
 }  // namespace
