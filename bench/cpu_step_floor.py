@@ -110,16 +110,23 @@ def measure_in_child(threads, a, core_type=None):
 
 
 def measured_phases(path):
-    """step_ms of a slatetrain summary (its last stdout line) or of metrics.jsonl's last train
-    record."""
+    """step_ms of a slatetrain summary (a run directory's summary.json, or the last stdout
+    line) or of metrics.jsonl's last train record."""
     last = None
     with open(path) as handle:
-        for line in handle:
-            line = line.strip()
-            if line.startswith("{"):
-                record = json.loads(line)
-                if "step_ms" in record:
-                    last = record
+        text = handle.read()
+    try:
+        whole = json.loads(text)
+        if isinstance(whole, dict) and "step_ms" in whole:
+            return whole["step_ms"]
+    except json.JSONDecodeError:
+        pass  # one record per line
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            record = json.loads(line)
+            if "step_ms" in record:
+                last = record
     if last is None:
         raise SystemExit(f"{path}: no JSON line with step_ms")
     return last["step_ms"]
