@@ -62,20 +62,28 @@ TEST(CoreSlate, ScoresMatchNaiveLoop) {
 
 // Wide slates with masked items anywhere (the scoring takes several items at once): each score
 // is bitwise the float dot product summed in column order, as training runs have always had it.
-TEST(CoreSlate, ScoresOfWideSlatesBitwiseAsColumnOrderDots) {
-  CpuBackend backend(2);
-  const int n = 37, slate = 26, dim = 67, row_count = 50, bias_size = 27;
-  const auto user = random_values(n * dim, 63);
-  const auto rows = random_values(row_count * dim, 64);
-  const auto bias = random_values(bias_size, 65);
-  std::vector<int32_t> slate_index(static_cast<size_t>(n * slate));
-  std::vector<int32_t> slate_length(static_cast<size_t>(n));
+// n steps of `slate` positions: every 11th-ish position empty (-1), rows repeating across
+// steps, slate lengths cycling through the biases.
+void wide_slates(int n, int slate, int row_count, int bias_size, std::vector<int32_t>& slate_index,
+                 std::vector<int32_t>& slate_length) {
+  slate_index.assign(static_cast<size_t>(n * slate), 0);
+  slate_length.assign(static_cast<size_t>(n), 0);
   for (int i = 0; i < n; ++i) {
     slate_length[size_t(i)] = (i * 5) % bias_size;
     for (int j = 0; j < slate; ++j)
       slate_index[size_t(i * slate + j)] =
           (i * 7 + j * 3) % 11 == 0 ? -1 : (i * 13 + j * 29) % row_count;
   }
+}
+
+TEST(CoreSlate, ScoresOfWideSlatesBitwiseAsColumnOrderDots) {
+  CpuBackend backend(2);
+  const int n = 37, slate = 26, dim = 67, row_count = 50, bias_size = 27;
+  const auto user = random_values(n * dim, 63);
+  const auto rows = random_values(row_count * dim, 64);
+  const auto bias = random_values(bias_size, 65);
+  std::vector<int32_t> slate_index, slate_length;
+  wide_slates(n, slate, row_count, bias_size, slate_index, slate_length);
   std::vector<float> scores(size_t(n * slate));
   backend.slate_scores_forward(scores.data(), user.data(), rows.data(), slate_index.data(),
                                slate_length.data(), bias.data(), n, slate, dim, row_count,
@@ -103,14 +111,8 @@ TEST(CoreSlate, ScoresBackwardBitwiseAsScalarLoops) {
   const auto rows = random_values(row_count * dim, 67);
   const auto dscores = random_values(n * slate, 68);
   const auto drows_start = random_values(row_count * dim, 69);  // drows accumulate
-  std::vector<int32_t> slate_index(static_cast<size_t>(n * slate));
-  std::vector<int32_t> slate_length(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) {
-    slate_length[size_t(i)] = (i * 5) % bias_size;
-    for (int j = 0; j < slate; ++j)
-      slate_index[size_t(i * slate + j)] =
-          (i * 7 + j * 3) % 11 == 0 ? -1 : (i * 13 + j * 29) % row_count;
-  }
+  std::vector<int32_t> slate_index, slate_length;
+  wide_slates(n, slate, row_count, bias_size, slate_index, slate_length);
   std::vector<float> expected_duser(size_t(n * dim), 0.0f), expected_drows = drows_start;
   for (int i = 0; i < n; ++i) {
     for (int j = 1; j < slate; ++j) {
