@@ -23,7 +23,6 @@ constexpr uint16_t kVersionZip64 = 45;
 constexpr uint16_t kDosDate = (0 << 9) | (1 << 5) | 1;
 constexpr uint16_t kDosTime = 0;
 constexpr uint32_t kExternalAttributes = 0600u << 16;  // -rw------- as zipfile writes
-constexpr size_t kLocalHeaderBytes = 30;
 constexpr size_t kZip64LocalExtraBytes = 20;
 constexpr size_t kBufferBytes = size_t(4) << 20;
 
