@@ -1,5 +1,5 @@
-# The GRU gate loops, the row optimizers and the slate gradients are compiled three times
-# (SLATETRAIN_VECTOR_CLONES, core/cpu/vector_clones.hpp). The AVX-512 clone has fused
+# The GRU gate loops, the row optimizers, the slate gradients and the GELU and dropout loops
+# are compiled three times (SLATETRAIN_VECTOR_CLONES, core/cpu/vector_clones.hpp). The AVX-512 clone has fused
 # multiply-adds; -std=c++17 already keeps GCC from fusing a * b + c, and -ffp-contract=off says
 # so where it matters (and holds for Clang too): every clone rounds as the baseline (SSE2, no
 # FMA) does, so a run gives the same bits on any x86-64 processor.
@@ -15,13 +15,15 @@ if(CMAKE_CXX_COMPILER_ID MATCHES "GNU")
                               "-fno-trapping-math;-ffp-contract=off")
   set_source_files_properties(cpu/slate_scores.cpp PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
   set_source_files_properties(cpu/gelu.cpp PROPERTIES COMPILE_OPTIONS
-                              "-fno-trapping-math;-fvect-cost-model=dynamic")
+                              "-fno-trapping-math;-fvect-cost-model=dynamic;-ffp-contract=off")
   set_source_files_properties(cpu/dropout.cpp PROPERTIES COMPILE_OPTIONS
-                              "-fvect-cost-model=dynamic")
+                              "-fvect-cost-model=dynamic;-ffp-contract=off")
 elseif(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
   set_source_files_properties(cpu/gru.cpp PROPERTIES COMPILE_OPTIONS
                               "-fno-trapping-math;-ffp-contract=off")
-  set_source_files_properties(cpu/gelu.cpp PROPERTIES COMPILE_OPTIONS "-fno-trapping-math")
+  set_source_files_properties(cpu/gelu.cpp PROPERTIES COMPILE_OPTIONS
+                              "-fno-trapping-math;-ffp-contract=off")
+  set_source_files_properties(cpu/dropout.cpp PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
   set_source_files_properties(cpu/slate_scores.cpp PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
 endif()
 # The row Adam/Adagrad loops take a square root per value; with errno semantics GCC keeps them
