@@ -1,9 +1,9 @@
 # The GRU gate loops, the row optimizers, the slate gradients and the GELU and dropout loops
 # are compiled three times (SLATETRAIN_VECTOR_CLONES, core/cpu/vector_clones.hpp). The AVX-512
 # clone has fused multiply-adds, and GCC fuses a * b + c there even with -std=c++17 (the GELU
-# clone had 118 fused operations before it got this flag); -ffp-contract=off forbids it (GCC and
-# Clang), so every clone rounds as the baseline (SSE2, no FMA) does and a run gives the same bits
-# on any x86-64 processor.
+# and dropout clones had 118 fused operations before they got this flag); -ffp-contract=off
+# forbids it (GCC and Clang), so every clone rounds as the baseline (SSE2, no FMA) does and a
+# run gives the same bits on any x86-64 processor.
 # The GRU gate loop and the GELU loops use branch-free activations (core/cpu/fast_activations.hpp,
 # core/cpu/gelu.cpp); GCC if-converts their clamps and selects (and so vectorises the loops)
 # only when it may assume that float comparisons do not trap. This changes no result: it only
