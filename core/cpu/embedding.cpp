@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/cpu/row_prefetch.hpp"
 #include "core/cpu_backend.hpp"
 #include "core/error.hpp"
 
@@ -16,22 +17,14 @@ void check_indices(const char* op, const int32_t* index, int64_t n, int64_t tabl
   }
 }
 
-// Gathered rows lie far apart in tables much larger than the caches; requesting a row a few
-// positions ahead overlaps its cache and TLB misses with the copies before it (as the row Adam
-// does). Only the columns [column_begin, column_end) a thread works on.
+// Rows requested this many positions ahead (core/cpu/row_prefetch.hpp).
 constexpr int64_t kRowsAhead = 8;
 
 inline void prefetch_row(const float* table, const int32_t* index, int64_t position, int64_t count,
                          int64_t dim, int64_t column_begin, int64_t column_end, bool for_write) {
   if (position >= count || index[position] < 0) return;
-  const float* row = table + static_cast<int64_t>(index[position]) * dim;
-  for (int64_t c = column_begin; c < column_end; c += CpuBackend::kFloatsPerCacheLine) {
-    if (for_write) {
-      __builtin_prefetch(row + c, 1, 3);
-    } else {
-      __builtin_prefetch(row + c, 0, 3);
-    }
-  }
+  cpu::prefetch_columns(table + static_cast<int64_t>(index[position]) * dim, column_begin,
+                        column_end, for_write);
 }
 
 }  // namespace

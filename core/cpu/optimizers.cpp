@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/cpu/row_prefetch.hpp"
 #include "core/cpu/vector_clones.hpp"
 #include "core/cpu_backend.hpp"
 #include "core/error.hpp"
@@ -37,8 +38,7 @@ inline void adam_values(float* __restrict parameters, float* __restrict first_mo
 constexpr int64_t kRowsAhead = 4;
 
 inline void prefetch_row_for_write(const float* row, int64_t dim) {
-  for (int64_t c = 0; c < dim; c += CpuBackend::kFloatsPerCacheLine)
-    __builtin_prefetch(row + c, 1, 3);
+  cpu::prefetch_columns(row, 0, dim, true);
 }
 
 // Adam on the listed rows [begin, end) of a table. Cloned for wider vectors

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/cpu/row_dots.hpp"
+#include "core/cpu/row_prefetch.hpp"
 #include "core/cpu/vector_clones.hpp"
 #include "core/cpu_backend.hpp"
 #include "core/error.hpp"
@@ -38,14 +39,7 @@ inline void prefetch_slate_rows(const float* rows, const int32_t* step_index, in
                                 bool for_write) {
   for (int64_t j = 1; j < slate; ++j) {
     if (step_index[j] < 0) continue;
-    const float* row = rows + int64_t{step_index[j]} * dim;
-    for (int64_t c = column_begin; c < column_end; c += CpuBackend::kFloatsPerCacheLine) {
-      if (for_write) {
-        __builtin_prefetch(row + c, 1, 3);
-      } else {
-        __builtin_prefetch(row + c, 0, 3);
-      }
-    }
+    cpu::prefetch_columns(rows + int64_t{step_index[j]} * dim, column_begin, column_end, for_write);
   }
 }
 
